@@ -1,0 +1,39 @@
+# BridgePulse: `make demo` and `make test` each install what they need into .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest serve migrate bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  (echo "BridgePulse needs Python 3.11 or newer (set PYTHON=...)"; exit 1)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/bridgepulse demo
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot handlers storage tests
+	$(BIN)/ruff format --check bot handlers storage tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict bot handlers storage
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+serve: $(STAMP)
+	$(BIN)/bridgepulse serve
+
+migrate: $(STAMP)
+	$(BIN)/bridgepulse migrate
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,53 @@
+"""Digests and the home view: a person's BridgePulse channels with their scores."""
+
+from __future__ import annotations
+
+from bot.cards import Card, Context, Text
+from bot.context import Deps
+from bot.domain import Actor, PersonRef, Side
+from bot.results import ResultService
+from bot.views.digest import DigestEntry, digest_card
+from bot.views.home import home_card
+
+
+class DigestService:
+    def __init__(self, deps: Deps, results: ResultService) -> None:
+        self._deps = deps
+        self._results = results
+
+    async def entries_for(self, person: PersonRef) -> list[DigestEntry]:
+        """Every BridgePulse channel of the person's workspace that they are a member of."""
+        deps = self._deps
+        messenger = deps.messenger(person.platform)
+        entries = []
+        for channel in await deps.repo.workspace_channels(
+            platform=person.platform, workspace_id=person.workspace_id
+        ):
+            if channel.schedule is None:
+                continue
+            if person.user_id not in await messenger.members(channel=channel.ref):
+                continue
+            entries.append(
+                DigestEntry(
+                    channel.name or channel.ref.channel_id, await self._results.report(channel)
+                )
+            )
+        return entries
+
+    async def digest(self, person: PersonRef) -> Card:
+        return digest_card(await self.entries_for(person), k=self._deps.k)
+
+    async def send(self, person: PersonRef) -> None:
+        card = await self.digest(person)
+        await self._deps.messenger(person.platform).post(to=person, card=card)
+
+    async def send_now(self, actor: Actor) -> Card:
+        await self.send(actor.person)
+        text = "Sent: your digest is in your direct messages with BridgePulse."
+        return Card(
+            summary=text, blocks=(Text(text), Context("`pulse digest on` sends it every week."))
+        )
+
+    async def home(self, actor: Actor, *, side: Side | None, prefix: str) -> Card:
+        entries = await self.entries_for(actor.person)
+        return home_card(side=side, channels=entries, prefix=prefix, k=self._deps.k)

@@ -1,0 +1,15 @@
+"""Errors the core raises on purpose, each with a message fit to show a person."""
+
+from __future__ import annotations
+
+
+class BridgePulseError(Exception):
+    """Base of the core's deliberate errors."""
+
+
+class ConfigError(BridgePulseError):
+    """The deployment's configuration is wrong; the message names the setting to fix."""
+
+
+class StoreUnavailable(BridgePulseError):
+    """The database could not be reached; the caller should ask the person to try again."""

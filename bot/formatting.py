@@ -1,0 +1,50 @@
+"""How numbers read in messages: `NN/100`, signed changes, sparklines, percentages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+SPARK_GAP = "·"
+MINUS = "\u2212"
+
+
+def score_text(score: int) -> str:
+    return f"{score}/100"
+
+
+def signed(delta: int | float, *, digits: int = 0) -> str:
+    """+4, −2 (a true minus sign), ±0."""
+    if round(delta, digits) == 0:
+        return "±0"
+    text = f"{abs(delta):.{digits}f}"
+    return f"+{text}" if delta > 0 else f"{MINUS}{text}"
+
+
+def sparkline(scores: Sequence[int | None]) -> str:
+    """One character per poll on an absolute 0–100 scale; `·` where a poll has no published score.
+
+    The scale is absolute so that two channels' sparklines compare at a glance.
+    """
+    chars = []
+    for s in scores:
+        if s is None:
+            chars.append(SPARK_GAP)
+        else:
+            chars.append(
+                SPARK_LEVELS[min(len(SPARK_LEVELS) - 1, max(0, s) * len(SPARK_LEVELS) // 101)]
+            )
+    return "".join(chars)
+
+
+def percent(share: float) -> str:
+    return f"{round(100 * share)}%"
+
+
+def level_on_scale(x: float) -> str:
+    """A 0..1 level back on the 1–5 answer scale, e.g. 3.8."""
+    return f"{1 + 4 * x:.1f}"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -1,0 +1,169 @@
+"""Poll use cases: open and post a poll, record a click, close it and post the summary."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.actions import parse_vote
+from bot.cadence import DEFAULT_SCHEDULE, closes_at, format_local
+from bot.context import Deps
+from bot.domain import Actor, AnswerOutcome, Channel, Poll, Visibility
+from bot.refresh import Coalescer
+from bot.replies import Reply
+from bot.results import ResultService
+from bot.views.poll import (
+    choose_side,
+    poll_card,
+    poll_closed,
+    stale_button,
+    vote_recorded,
+    vote_unchanged,
+)
+from bot.views.summary import summary_card
+
+log = logging.getLogger(__name__)
+
+
+class PollService:
+    def __init__(self, deps: Deps, results: ResultService) -> None:
+        self._deps = deps
+        self._results = results
+        self._refresh = Coalescer(deps.refresh_delay)
+
+    async def open(
+        self, channel: Channel, *, period: str, scheduled_at: datetime | None = None
+    ) -> tuple[Poll | None, bool]:
+        """Open and post a poll. Returns (poll, True) when this call opened it, or the poll
+        already open (or already opened for `period`) and False. Posting a poll whose earlier
+        post failed half-way is resumed here, so a retried step completes it."""
+        deps = self._deps
+        schedule = channel.schedule or DEFAULT_SCHEDULE
+        qset = deps.question_sets.latest(channel.question_set)
+        now = deps.clock.now()
+        poll = await deps.repo.create_poll(
+            channel_id=channel.id,
+            question_set=qset.id,
+            question_set_version=qset.version,
+            opened_at=now,
+            closes_at=closes_at(schedule, scheduled_at or now),
+            period=period,
+            timezone=schedule.timezone,
+        )
+        if poll is None:
+            existing = await deps.repo.poll_for_period(
+                channel_id=channel.id, period=period
+            ) or await deps.repo.open_poll(channel_id=channel.id)
+            if existing is not None and existing.is_open and existing.message_ref is None:
+                await self._post(channel, existing)
+            return existing, False
+        deps.telemetry.count("polls_opened")
+        await self._post(channel, poll)
+        return poll, True
+
+    async def _post(self, channel: Channel, poll: Poll) -> None:
+        card = poll_card(poll, self._results.question_set(poll), answered=0, timezone=poll.timezone)
+        ref = await self._deps.messenger(channel.ref.platform).post(to=channel.ref, card=card)
+        await self._deps.repo.set_poll_message(poll_id=poll.id, message_ref=ref)
+
+    async def close(self, poll: Poll) -> bool:
+        """Close the poll and post its summary; False if someone else closed it first."""
+        if not await self._deps.repo.mark_closed(poll_id=poll.id, closed_at=self._deps.clock.now()):
+            return False
+        await self.finish(poll.id)
+        return True
+
+    async def finish(self, poll_id: int) -> None:
+        """Store the result of a closed poll, mark its message closed and post the summary."""
+        deps = self._deps
+        poll = await deps.repo.get_poll(poll_id=poll_id)
+        channel = await deps.repo.get_channel(channel_id=poll.channel_id) if poll else None
+        if poll is None or channel is None or poll.is_open:
+            return
+        result = await self._results.compute(poll)
+        await deps.repo.store_result(poll_id=poll.id, result=result)
+        deps.telemetry.count("polls_closed")
+        await self._update_card(channel, poll, answered=result.participation.total)
+        report = await self._results.report(channel)
+        card = summary_card(
+            poll, report, self._results.question_set(poll), channel_name=channel.name
+        )
+        await deps.messenger(channel.ref.platform).post(to=channel.ref, card=card)
+
+    async def vote(self, actor: Actor, value: str, *, prefix: str) -> Reply:
+        """Record one click on a poll: the last click on a question counts until the poll closes."""
+        deps = self._deps
+        vote = parse_vote(value)
+        poll = await deps.repo.get_poll(poll_id=vote.poll_id) if vote else None
+        if vote is None or poll is None:
+            return Reply(stale_button())
+        qset = self._results.question_set(poll)
+        asked = qset.for_poll(poll.number)
+        question = next((q for q in asked if q.id == vote.question_id), None)
+        if question is None or not qset.is_valid_answer(question, vote.value):
+            return Reply(stale_button())
+        if not poll.is_open:
+            return Reply(poll_closed(poll))
+        respondent = deps.hasher.of(actor)
+        side = await deps.repo.side_of(respondent=respondent)
+        outcome = await deps.repo.record_answer(
+            poll_id=poll.id,
+            respondent=respondent,
+            side=side,
+            question_id=question.id,
+            value=vote.value,
+            at=deps.clock.now(),
+        )
+        deps.telemetry.count("votes", outcome=outcome.value)
+        if outcome is AnswerOutcome.CLOSED:
+            return Reply(poll_closed(poll))
+        if outcome is AnswerOutcome.MISSING:
+            return Reply(stale_button())
+        if outcome is AnswerOutcome.CREATED:
+            self.refresh_later(poll)
+        if side is None:
+            return Reply(choose_side(kept=True, prefix=prefix))
+        if outcome is AnswerOutcome.UNCHANGED:
+            return Reply(vote_unchanged(qset, question, vote.value))
+        answered = await deps.repo.answered(poll_id=poll.id, respondent=respondent)
+        remaining = [q for q in asked if q.id not in answered]
+        return Reply(
+            vote_recorded(
+                qset,
+                question,
+                vote.value,
+                changed=outcome is AnswerOutcome.CHANGED,
+                remaining=remaining,
+                closes=format_local(poll.closes_at, poll.timezone),
+            ),
+            Visibility.EPHEMERAL,
+        )
+
+    def refresh_later(self, poll: Poll) -> None:
+        """Re-render the poll's answer count soon, once for a burst of clicks."""
+        self._refresh.request(("poll", poll.id), lambda: self._refresh_now(poll.id))
+
+    async def _refresh_now(self, poll_id: int) -> None:
+        poll = await self._deps.repo.get_poll(poll_id=poll_id)
+        if poll is None or not poll.is_open or poll.message_ref is None:
+            return
+        channel = await self._deps.repo.get_channel(channel_id=poll.channel_id)
+        participation = await self._deps.repo.participation(poll_id=poll.id)
+        if channel is not None:
+            await self._update_card(channel, poll, answered=participation.total)
+
+    async def _update_card(self, channel: Channel, poll: Poll, *, answered: int) -> None:
+        if poll.message_ref is None:
+            return
+        card = poll_card(
+            poll, self._results.question_set(poll), answered=answered, timezone=poll.timezone
+        )
+        try:
+            await self._deps.messenger(channel.ref.platform).update(
+                to=channel.ref, message_ref=poll.message_ref, card=card
+            )
+        except Exception:  # the count on the message is cosmetic; never fail a close over it
+            log.warning("could not update poll %s message", poll.id, exc_info=True)
+
+    async def drain(self) -> None:
+        await self._refresh.drain()

@@ -1,0 +1,226 @@
+"""Ports: the interfaces through which the core reaches storage, platforms, time and metrics.
+
+`storage.repository.SqlRepository` implements the store protocols; each platform adapter
+implements `Messenger`. Every repository method is one transaction and takes keyword arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.cards import Card
+from bot.domain import (
+    Actor,
+    AnswerOutcome,
+    AnswerRecord,
+    Channel,
+    ChannelRef,
+    Destination,
+    PersonRef,
+    Poll,
+    Schedule,
+    Side,
+)
+from bot.scoring import Participation, PollResult
+
+
+@dataclass(frozen=True, slots=True)
+class PollHistoryItem:
+    """A poll with the result stored when it closed (None while open or not yet computed)."""
+
+    poll: Poll
+    result: PollResult | None
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetReport:
+    answers: int
+    had_side: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeRecord:
+    channel_id: int
+    poll_id: int
+    nudge_id: str
+    imperative: int
+    metric: str
+    value: float
+    created_at: datetime
+
+
+class ChannelStore(Protocol):
+    async def ensure_channel(self, *, ref: ChannelRef, name: str = "") -> Channel: ...
+    async def find_channel(self, *, ref: ChannelRef) -> Channel | None: ...
+    async def get_channel(self, *, channel_id: int) -> Channel | None: ...
+    async def configure_channel(
+        self, *, channel_id: int, schedule: Schedule | None, owner_user_id: str | None
+    ) -> Channel:
+        """Set the owner, and the schedule when given (which also un-pauses the channel)."""
+        ...
+
+    async def set_paused(self, *, channel_id: int, paused: bool) -> Channel: ...
+    async def scheduled_channels(self) -> list[Channel]: ...
+    async def workspace_channels(self, *, platform: str, workspace_id: str) -> list[Channel]: ...
+
+
+class PollStore(Protocol):
+    async def create_poll(
+        self,
+        *,
+        channel_id: int,
+        question_set: str,
+        question_set_version: int,
+        opened_at: datetime,
+        closes_at: datetime,
+        period: str,
+        timezone: str,
+    ) -> Poll | None:
+        """A new open poll, or None when the channel already has one open or one for `period`."""
+        ...
+
+    async def get_poll(self, *, poll_id: int) -> Poll | None: ...
+    async def open_poll(self, *, channel_id: int) -> Poll | None: ...
+    async def poll_for_period(self, *, channel_id: int, period: str) -> Poll | None: ...
+    async def set_poll_message(self, *, poll_id: int, message_ref: str) -> None: ...
+    async def mark_closed(self, *, poll_id: int, closed_at: datetime) -> bool:
+        """Close the poll if still open; True only for the caller that closed it."""
+        ...
+
+    async def store_result(self, *, poll_id: int, result: PollResult) -> None: ...
+    async def poll_history(self, *, channel_id: int, limit: int) -> list[PollHistoryItem]:
+        """The channel's latest `limit` polls, oldest first."""
+        ...
+
+    async def due_polls(self, *, now: datetime) -> list[Poll]:
+        """Open polls whose closing time has passed."""
+        ...
+
+
+class AnswerStore(Protocol):
+    async def record_answer(
+        self,
+        *,
+        poll_id: int,
+        respondent: str,
+        side: Side | None,
+        question_id: str,
+        value: str,
+        at: datetime,
+    ) -> AnswerOutcome: ...
+
+    async def answers(self, *, poll_id: int) -> list[AnswerRecord]: ...
+    async def answered(self, *, poll_id: int, respondent: str) -> dict[str, str]:
+        """The respondent's current answers in the poll, by question id."""
+        ...
+
+    async def participation(self, *, poll_id: int) -> Participation: ...
+    async def respondents(self, *, poll_id: int) -> set[str]: ...
+
+
+class SideStore(Protocol):
+    async def side_of(self, *, respondent: str) -> Side | None: ...
+    async def set_side(self, *, respondent: str, side: Side, at: datetime) -> int:
+        """Set the side; answers in open polls follow it. Returns how many waiting clicks now count."""
+        ...
+
+    async def with_side(self, *, respondents: Iterable[str]) -> set[str]: ...
+    async def forget(self, *, respondent: str) -> ForgetReport: ...
+
+
+class SubscriptionStore(Protocol):
+    async def subscribe(self, *, person: PersonRef, at: datetime) -> bool: ...
+    async def unsubscribe(self, *, person: PersonRef) -> bool: ...
+    async def is_subscribed(self, *, person: PersonRef) -> bool: ...
+    async def subscribers(self) -> list[PersonRef]: ...
+
+
+class ConversationStore(Protocol):
+    async def save_conversation(
+        self,
+        *,
+        platform: str,
+        workspace_id: str,
+        key: str,
+        reference: Mapping[str, Any],
+        at: datetime,
+    ) -> None: ...
+
+    async def get_conversation(
+        self, *, platform: str, workspace_id: str, key: str
+    ) -> dict[str, Any] | None: ...
+
+    async def mark_conversation_gone(
+        self, *, platform: str, workspace_id: str, key: str, at: datetime
+    ) -> None: ...
+
+
+class ClaimStore(Protocol):
+    async def claim(self, *, scope: str, step: str, period: str, by: str, at: datetime) -> bool:
+        """Insert the unique (scope, step, period) row; True only for the first claimant."""
+        ...
+
+    async def complete(self, *, scope: str, step: str, period: str, at: datetime) -> None: ...
+    async def is_complete(self, *, scope: str, step: str, period: str) -> bool: ...
+    async def record_delivery(
+        self, *, scope: str, step: str, period: str, recipient: str, at: datetime
+    ) -> bool:
+        """Record one delivery of a step; False if that recipient was already recorded."""
+        ...
+
+    async def deliveries(self, *, scope: str, step: str, period: str) -> set[str]: ...
+
+
+class NudgeStore(Protocol):
+    async def record_nudge(self, *, nudge: NudgeRecord) -> None: ...
+    async def nudges_since(self, *, channel_id: int, since: datetime) -> list[NudgeRecord]: ...
+
+
+class Repository(
+    ChannelStore,
+    PollStore,
+    AnswerStore,
+    SideStore,
+    SubscriptionStore,
+    ConversationStore,
+    ClaimStore,
+    NudgeStore,
+    Protocol,
+):
+    """Everything the core stores, behind one object built in the composition root."""
+
+
+class Messenger(Protocol):
+    """How the core sends to one platform. Adapters implement it over the platform's API."""
+
+    async def post(self, *, to: Destination, card: Card) -> str:
+        """Post a card (and its attachments) to a channel or a person; returns a message ref."""
+        ...
+
+    async def update(self, *, to: ChannelRef, message_ref: str, card: Card) -> None: ...
+    async def members(self, *, channel: ChannelRef) -> Sequence[str]: ...
+    async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
+        """Whether the platform makes this person an admin of the workspace or channel."""
+        ...
+
+
+class ScheduleListener(Protocol):
+    """Told when a channel's schedule changes, so a running scheduler applies it at once."""
+
+    def schedule_changed(self, channel: Channel) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class Telemetry(Protocol):
+    """Counters and timings; the composition root backs it with Prometheus."""
+
+    def count(self, name: str, **labels: str) -> None: ...
+    def observe(self, name: str, seconds: float, **labels: str) -> None: ...

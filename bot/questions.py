@@ -1,0 +1,165 @@
+"""Question sets as versioned data: the schema, validation, loading, and the questions of a poll.
+
+A question set is a JSON document (schema ``bridgepulse.question-set/1``):
+
+* ``id``, ``version``, ``name`` — identity; polls record the id and version they were asked with.
+* ``scale`` — labels of the likert values ``"1"``..``"5"``.
+* ``questions`` — asked in every poll, in order; each has a ``role`` the score formula uses:
+  ``trust`` and ``priority`` (likert) and ``lever`` (choice, with ``options``).
+* ``rotating`` — exactly five likert items, one per imperative 1..5; poll *n* asks the item of
+  imperative ``(n - 1) % 5 + 1`` after the fixed questions.
+
+A team can use its own set by pointing ``BRIDGEPULSE_QUESTION_SETS`` at a folder of such files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.errors import ConfigError
+from bot.imperatives import rotating_imperative
+
+SCHEMA_ID = "bridgepulse.question-set/1"
+LIKERT_VALUES = ("1", "2", "3", "4", "5")
+Role = Literal["trust", "priority", "lever", "rotating"]
+
+
+class Option(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    label: str = Field(min_length=1, max_length=60)
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    role: Role = "rotating"
+    kind: Literal["likert", "choice"] = "likert"
+    imperative: int = Field(ge=1, le=5)
+    short: str = Field(min_length=1, max_length=40)
+    text: str = Field(min_length=1, max_length=300)
+    options: tuple[Option, ...] = ()
+
+    @property
+    def is_likert(self) -> bool:
+        return self.kind == "likert"
+
+    def option_label(self, value: str) -> str | None:
+        return next((o.label for o in self.options if o.value == value), None)
+
+
+class QuestionSet(BaseModel):
+    """A validated question set; see the module docstring for the format."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    schema_id: Literal["bridgepulse.question-set/1"] = Field(alias="schema")
+    id: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
+    version: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=80)
+    scale: dict[str, str]
+    questions: tuple[Question, ...]
+    rotating: tuple[Question, ...]
+
+    @model_validator(mode="after")
+    def _check_structure(self) -> QuestionSet:
+        if sorted(self.scale) != list(LIKERT_VALUES):
+            raise ValueError("scale must label exactly the values 1..5")
+        roles = [q.role for q in self.questions]
+        if sorted(roles) != ["lever", "priority", "trust"]:
+            raise ValueError("questions must have the roles trust, priority and lever, once each")
+        for q in self.questions:
+            if q.role == "lever" and (q.kind != "choice" or len(q.options) < 2):
+                raise ValueError("the lever question must be a choice with at least two options")
+            if q.role != "lever" and (q.kind != "likert" or q.options):
+                raise ValueError(f"question {q.id!r} must be likert without options")
+        if sorted(q.imperative for q in self.rotating) != [1, 2, 3, 4, 5]:
+            raise ValueError("rotating must hold one likert item per imperative 1..5")
+        if any(q.kind != "likert" or q.role != "rotating" for q in self.rotating):
+            raise ValueError("rotating items must be likert with role 'rotating'")
+        ids = [q.id for q in (*self.questions, *self.rotating)]
+        if len(set(ids)) != len(ids):
+            raise ValueError("question ids must be unique")
+        return self
+
+    def by_role(self, role: Role) -> Question:
+        return next(q for q in self.questions if q.role == role)
+
+    def rotating_item(self, imperative: int) -> Question:
+        return next(q for q in self.rotating if q.imperative == imperative)
+
+    def for_poll(self, poll_number: int) -> tuple[Question, ...]:
+        """The questions of poll `poll_number`, in the order they are shown."""
+        return (*self.questions, self.rotating_item(rotating_imperative(poll_number)))
+
+    def find(self, question_id: str) -> Question | None:
+        return next((q for q in (*self.questions, *self.rotating) if q.id == question_id), None)
+
+    def likert_label(self, value: str) -> str:
+        return self.scale.get(value, value)
+
+    def is_valid_answer(self, question: Question, value: str) -> bool:
+        if question.is_likert:
+            return value in LIKERT_VALUES
+        return any(o.value == value for o in question.options)
+
+
+def parse_question_set(data: object, *, source: str) -> QuestionSet:
+    """Validate one question-set document; a bad one raises ConfigError naming `source`."""
+    try:
+        return QuestionSet.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "document"
+        raise ConfigError(f"question set {source}: {where}: {first['msg']}") from None
+
+
+def default_question_set() -> QuestionSet:
+    text = resources.files("bot").joinpath("question_sets/default.json").read_text("utf-8")
+    return parse_question_set(json.loads(text), source="default.json")
+
+
+class QuestionSets:
+    """The question sets a deployment knows, by id; every version ever loaded stays readable."""
+
+    def __init__(self, sets: Iterable[QuestionSet]) -> None:
+        self._sets: dict[tuple[str, int], QuestionSet] = {}
+        self._latest: dict[str, QuestionSet] = {}
+        for qs in sets:
+            self._sets[(qs.id, qs.version)] = qs
+            if qs.id not in self._latest or self._latest[qs.id].version < qs.version:
+                self._latest[qs.id] = qs
+        if "default" not in self._latest:
+            raise ConfigError("question sets: a set with id 'default' is required")
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> QuestionSets:
+        """The built-in default, plus every `*.json` set in `folder` when given."""
+        sets = [default_question_set()]
+        if folder is not None:
+            if not folder.is_dir():
+                raise ConfigError(f"BRIDGEPULSE_QUESTION_SETS: {folder} is not a folder")
+            for path in sorted(folder.glob("*.json")):
+                try:
+                    data = json.loads(path.read_text("utf-8"))
+                except (OSError, json.JSONDecodeError) as exc:
+                    raise ConfigError(f"question set {path.name}: {exc}") from None
+                sets.append(parse_question_set(data, source=path.name))
+        return cls(sets)
+
+    def latest(self, set_id: str) -> QuestionSet:
+        return self._latest.get(set_id) or self._latest["default"]
+
+    def get(self, set_id: str, version: int) -> QuestionSet:
+        return self._sets.get((set_id, version)) or self.latest(set_id)
+
+    def ids(self) -> list[str]:
+        return sorted(self._latest)

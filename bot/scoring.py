@@ -1,0 +1,250 @@
+"""The alignment score, per-imperative scores, side levels and gaps, exactly as DESIGN.md defines.
+
+All arithmetic is done on `Fraction`s so that "round half up" is exact: 62.5 rounds to 63 and no
+float error can turn 14.5 into 14.499999. Figures are only produced when both scored sides reach
+the privacy threshold k; below it a result carries participation counts and nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from bot.domain import SCORED_SIDES, AnswerRecord, Side
+from bot.questions import Question, QuestionSet
+
+#: Component keys, in the order of the formula's mean.
+COMPONENTS = ("trust", "priority", "lever", "rotating")
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    """Distinct respondents per side in one poll; `pending` answered before choosing a side."""
+
+    marketing: int = 0
+    it: int = 0
+    other: int = 0
+    pending: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.marketing + self.it + self.other + self.pending
+
+    def of(self, side: Side) -> int:
+        return {Side.MARKETING: self.marketing, Side.IT: self.it, Side.OTHER: self.other}[side]
+
+    def meets(self, k: int) -> bool:
+        """The privacy rule: both marketing and IT have at least k distinct respondents."""
+        return self.marketing >= k and self.it >= k
+
+    @property
+    def scored_minimum(self) -> int:
+        """The smaller of the two scored sides' counts (the n of "n of k per side")."""
+        return min(self.marketing, self.it)
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "marketing": self.marketing,
+            "it": self.it,
+            "other": self.other,
+            "pending": self.pending,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Participation:
+        return cls(**{k: int(data.get(k, 0)) for k in ("marketing", "it", "other", "pending")})
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Everything a poll lets us publish once it meets the privacy threshold.
+
+    `levels[q][side]` is L_s on the 0..1 scale; `gaps[q]` is 4 × (L_m − L_it) in points of the
+    1–5 scale; `components` maps a component key to its value in 0..1 and `component_imperative`
+    to the imperative it belongs to; `lever_shares[side][option]` is p_s(option).
+    """
+
+    score: int | None
+    components: dict[str, float]
+    component_imperative: dict[str, int]
+    per_imperative: dict[int, int]
+    levels: dict[str, dict[Side, float]]
+    gaps: dict[str, float]
+    lever_shares: dict[Side, dict[str, float]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "components": self.components,
+            "component_imperative": self.component_imperative,
+            "per_imperative": {str(k): v for k, v in self.per_imperative.items()},
+            "levels": {q: {s.value: v for s, v in lv.items()} for q, lv in self.levels.items()},
+            "gaps": self.gaps,
+            "lever_shares": {s.value: sh for s, sh in self.lever_shares.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Figures:
+        return cls(
+            score=data["score"],
+            components={k: float(v) for k, v in data["components"].items()},
+            component_imperative={k: int(v) for k, v in data["component_imperative"].items()},
+            per_imperative={int(k): int(v) for k, v in data["per_imperative"].items()},
+            levels={
+                q: {Side(s): float(v) for s, v in lv.items()} for q, lv in data["levels"].items()
+            },
+            gaps={q: float(v) for q, v in data["gaps"].items()},
+            lever_shares={
+                Side(s): {o: float(v) for o, v in sh.items()}
+                for s, sh in data["lever_shares"].items()
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """The outcome of one poll: counts always, figures only at or above the threshold k."""
+
+    k: int
+    participation: Participation
+    figures: Figures | None = field(default=None)
+
+    @property
+    def published(self) -> bool:
+        return self.figures is not None
+
+    @property
+    def score(self) -> int | None:
+        return self.figures.score if self.figures else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "k": self.k,
+            "participation": self.participation.to_dict(),
+            "figures": self.figures.to_dict() if self.figures else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PollResult:
+        figures = data.get("figures")
+        return cls(
+            k=int(data["k"]),
+            participation=Participation.from_dict(data["participation"]),
+            figures=Figures.from_dict(figures) if figures else None,
+        )
+
+
+def round_half_up(value: Fraction) -> int:
+    """Round to the nearest integer, halves away from zero for the non-negative scores we have."""
+    return math.floor(value + Fraction(1, 2))
+
+
+def normalise(value: str) -> Fraction:
+    """x = (v − 1) / 4 for a likert answer v in 1..5."""
+    return Fraction(int(value) - 1, 4)
+
+
+def likert_component(l_m: Fraction, l_it: Fraction) -> Fraction:
+    """C = ((L_m + L_it) / 2) × (1 − |L_m − L_it|): high only when both are high and agree."""
+    return (l_m + l_it) / 2 * (1 - abs(l_m - l_it))
+
+
+def lever_agreement(
+    shares_m: Mapping[str, Fraction], shares_it: Mapping[str, Fraction]
+) -> Fraction:
+    """A = Σ_k min(p_m(k), p_it(k)), one minus the total variation distance."""
+    return sum((min(shares_m.get(o, Fraction(0)), p) for o, p in shares_it.items()), Fraction(0))
+
+
+def participation_of(answers: Iterable[AnswerRecord]) -> Participation:
+    """Distinct respondents per side (a person counts once, however many questions they answered)."""
+    by_side: dict[Side | None, set[str]] = {}
+    for a in answers:
+        by_side.setdefault(a.side, set()).add(a.respondent)
+    return Participation(
+        marketing=len(by_side.get(Side.MARKETING, ())),
+        it=len(by_side.get(Side.IT, ())),
+        other=len(by_side.get(Side.OTHER, ())),
+        pending=len(by_side.get(None, ())),
+    )
+
+
+def compute_result(
+    answers: Iterable[AnswerRecord], *, question_set: QuestionSet, poll_number: int, k: int
+) -> PollResult:
+    """Score one poll from its answers; below the privacy threshold only counts come back."""
+    asked = {q.id: q for q in question_set.for_poll(poll_number)}
+    valid = [
+        a
+        for a in answers
+        if a.question_id in asked and question_set.is_valid_answer(asked[a.question_id], a.value)
+    ]
+    participation = participation_of(valid)
+    if not participation.meets(k):
+        return PollResult(k=k, participation=participation)
+    return PollResult(
+        k=k, participation=participation, figures=_figures(valid, list(asked.values()))
+    )
+
+
+def _figures(answers: list[AnswerRecord], questions: list[Question]) -> Figures:
+    values: dict[tuple[str, Side], list[str]] = {}
+    for a in answers:
+        if a.side in SCORED_SIDES:
+            values.setdefault((a.question_id, a.side), []).append(a.value)
+
+    exact: dict[str, Fraction] = {}  # component key → exact value
+    component_imperative: dict[str, int] = {}
+    levels: dict[str, dict[Side, float]] = {}
+    gaps: dict[str, float] = {}
+    lever_shares: dict[Side, dict[str, float]] = {}
+    for q in questions:
+        key = q.role
+        per_side = {s: values.get((q.id, s), []) for s in SCORED_SIDES}
+        if q.is_likert:
+            means = {s: _mean(v) for s, v in per_side.items() if v}
+            levels[q.id] = {s: float(m) for s, m in means.items()}
+            if len(means) == 2:
+                l_m, l_it = means[Side.MARKETING], means[Side.IT]
+                exact[key] = likert_component(l_m, l_it)
+                gaps[q.id] = float(4 * (l_m - l_it))
+        else:
+            shares = {s: _shares(v) for s, v in per_side.items() if v}
+            lever_shares = {s: {o: float(p) for o, p in sh.items()} for s, sh in shares.items()}
+            if len(shares) == 2:
+                exact[key] = lever_agreement(shares[Side.MARKETING], shares[Side.IT])
+        if key in exact:
+            component_imperative[key] = q.imperative
+
+    score = round_half_up(100 * _mean_of(list(exact.values()))) if exact else None
+    by_imperative: dict[int, list[Fraction]] = {}
+    for component, value in exact.items():
+        by_imperative.setdefault(component_imperative[component], []).append(value)
+    per_imperative = {i: round_half_up(100 * _mean_of(v)) for i, v in sorted(by_imperative.items())}
+    return Figures(
+        score=score,
+        components={k: float(exact[k]) for k in COMPONENTS if k in exact},
+        component_imperative=component_imperative,
+        per_imperative=per_imperative,
+        levels=levels,
+        gaps=gaps,
+        lever_shares=lever_shares,
+    )
+
+
+def _mean(values: list[str]) -> Fraction:
+    return _mean_of([normalise(v) for v in values])
+
+
+def _mean_of(values: list[Fraction]) -> Fraction:
+    return sum(values, Fraction(0)) / len(values)
+
+
+def _shares(values: list[str]) -> dict[str, Fraction]:
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return {o: Fraction(n, len(values)) for o, n in counts.items()}

@@ -1,0 +1,1 @@
+"""View builders: turn core results into neutral cards (wording lives here, once for all platforms)."""

@@ -1,0 +1,42 @@
+"""The command list, shown by `pulse help` and for any word BridgePulse does not know."""
+
+from __future__ import annotations
+
+from bot.cards import Card, Context, Heading, Text
+
+_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("alignment", "this channel's score, trend, imperatives and participation"),
+    ("alignment explain", "how the score is computed, and the privacy rule"),
+    (
+        "pulse setup [weekday] [HH:MM] [timezone] [days]",
+        "turn on the weekly pulse here (admin; default `mon 09:00 UTC 3`)",
+    ),
+    ("pulse now", "open a pulse right away (admin)"),
+    ("pulse close", "close the open pulse and post the summary (admin)"),
+    ("pulse pause", "stop the weekly schedule (admin); `pulse resume` restarts it"),
+    ("pulse status", "schedule, open pulse, answers so far"),
+    ("pulse join marketing|it|other", "say which team you are in"),
+    ("pulse digest on|off|now", "weekly digest of your BridgePulse channels by direct message"),
+    ("pulse forget-me", "delete your team and every answer you gave"),
+    ("pulse export", "CSV of per-pulse figures (admin; aggregates only)"),
+    ("pulse help", "this list"),
+)
+
+
+def help_card(*, prefix: str, reason: str = "") -> Card:
+    lines = "\n".join(f"`{prefix}{cmd}` — {what}" for cmd, what in _COMMANDS)
+    blocks = (
+        *((Text(reason),) if reason else ()),
+        Heading("BridgePulse commands"),
+        Text(lines),
+        Context(
+            "BridgePulse runs a weekly one-minute pulse where marketing and IT work together "
+            "and shows how aligned they are. Nobody can see who answered what."
+        ),
+    )
+    summary = (
+        (reason + " " if reason else "")
+        + "BridgePulse commands: "
+        + ", ".join(f"{prefix}{c.split(' [')[0]}" for c, _ in _COMMANDS)
+    )
+    return Card(summary=summary, blocks=blocks)

@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the async engine, the repository and Alembic migrations."""

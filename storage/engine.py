@@ -1,0 +1,90 @@
+"""The async engine: URL validation, SQLite pragmas and transaction mode, PostgreSQL pooling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.errors import ConfigError
+
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+#: Execution option that makes a SQLite transaction take the write lock at BEGIN.
+WRITE = "bridgepulse_write"
+
+
+def parse_database_url(url: str) -> URL:
+    """Validate DATABASE_URL; every problem is one ConfigError line naming the variable."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            f"DATABASE_URL: cannot parse {url!r}; expected e.g. "
+            "sqlite+aiosqlite:///./bridgepulse.db or "
+            "postgresql+asyncpg://user@host:5432/db"
+        ) from None
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise ConfigError(
+            f"DATABASE_URL: driver {parsed.drivername!r} is not supported; use "
+            + " or ".join(SUPPORTED_DRIVERS)
+        )
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        folder = Path(parsed.database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise ConfigError(f"DATABASE_URL: folder {folder} does not exist")
+    return parsed
+
+
+def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
+    """Build the engine. `schema` sets PostgreSQL's search_path (isolated test schemas)."""
+    parsed = parse_database_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        engine = create_async_engine(parsed, connect_args={"timeout": 30})
+        _sqlite_transactions(engine)
+        return engine
+    connect_args: dict[str, Any] = {"command_timeout": 30, "timeout": 10}
+    if schema:
+        connect_args["server_settings"] = {"search_path": schema}
+    return create_async_engine(
+        parsed,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args=connect_args,
+    )
+
+
+def _sqlite_transactions(engine: AsyncEngine) -> None:
+    """Let SQLAlchemy, not the driver, emit BEGIN, so that writes use BEGIN IMMEDIATE.
+
+    A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
+    writer committed in between; taking the write lock up front makes concurrent clicks queue
+    (bounded by busy_timeout) instead of failing.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            "busy_timeout=30000",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_postgres(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "postgresql"

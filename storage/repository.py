@@ -1,0 +1,751 @@
+"""The repository: implements the core's store ports with SQLAlchemy Core on the SQLModel tables.
+
+Every public method is one transaction. Writes that must not race (answers, poll creation and
+closing, claims) rely on unique constraints and conditional statements, so replicas sharing a
+database stay correct without locks held across network calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.domain import (
+    AnswerOutcome,
+    AnswerRecord,
+    Channel,
+    ChannelRef,
+    PersonRef,
+    Poll,
+    Schedule,
+    Side,
+)
+from bot.errors import StoreUnavailable
+from bot.imperatives import rotating_imperative
+from bot.ports import ForgetReport, NudgeRecord, PollHistoryItem
+from bot.scoring import Participation, PollResult
+from storage.engine import WRITE, is_postgres
+from storage.models import (
+    AnswerRow,
+    ChannelRow,
+    ConversationRow,
+    DeliveryRow,
+    NudgeRow,
+    PollRow,
+    SideRow,
+    StepClaimRow,
+    SubscriptionRow,
+    WorkspaceRow,
+)
+
+
+def _t(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+WORKSPACE, CHANNEL, POLL, ANSWER = _t(WorkspaceRow), _t(ChannelRow), _t(PollRow), _t(AnswerRow)
+SIDE, SUBSCRIPTION, CONVERSATION = _t(SideRow), _t(SubscriptionRow), _t(ConversationRow)
+CLAIM, DELIVERY, NUDGE = _t(StepClaimRow), _t(DeliveryRow), _t(NudgeRow)
+_CONNECTION_ERRORS = (OSError, ConnectionError, asyncio.TimeoutError)
+
+
+class SqlRepository:
+    """All of the core's store ports over one `AsyncEngine` (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._pg = is_postgres(engine)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @asynccontextmanager
+    async def _tx(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One transaction; connection failures become StoreUnavailable."""
+        try:
+            async with self._engine.connect() as conn:
+                if write:
+                    conn = await conn.execution_options(**{WRITE: True})
+                async with conn.begin():
+                    yield conn
+        except IntegrityError:
+            raise
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreUnavailable(str(exc.orig)[:200]) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreUnavailable(str(exc.orig)[:200]) from exc
+            raise
+        except _CONNECTION_ERRORS as exc:
+            raise StoreUnavailable(str(exc)[:200]) from exc
+
+    def _upsert(self, table: Table) -> Any:
+        return (postgresql.insert if self._pg else sqlite.insert)(table)
+
+    # --- channels -----------------------------------------------------------------------
+
+    async def ensure_channel(self, *, ref: ChannelRef, name: str = "") -> Channel:
+        found = await self.find_channel(ref=ref)
+        if found is not None and (not name or found.name == name):
+            return found
+        now = _utcnow()
+        async with self._tx(write=True) as conn:
+            await conn.execute(
+                self._upsert(WORKSPACE)
+                .values(
+                    platform=ref.platform,
+                    external_id=ref.workspace_id,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+            )
+            workspace_id = (
+                await conn.execute(
+                    select(WORKSPACE.c.id).where(
+                        WORKSPACE.c.platform == ref.platform,
+                        WORKSPACE.c.external_id == ref.workspace_id,
+                    )
+                )
+            ).scalar_one()
+            stmt = self._upsert(CHANNEL).values(
+                workspace_id=workspace_id,
+                external_id=ref.channel_id,
+                name=name,
+                question_set="default",
+                paused=False,
+                created_at=now,
+                updated_at=now,
+            )
+            if name:
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["workspace_id", "external_id"],
+                    set_={"name": name, "updated_at": now},
+                )
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+            await conn.execute(stmt)
+        channel = await self.find_channel(ref=ref)
+        assert channel is not None
+        return channel
+
+    def _channel_query(self) -> Any:
+        return select(
+            CHANNEL, WORKSPACE.c.platform, WORKSPACE.c.external_id.label("ws_external")
+        ).join(WORKSPACE, WORKSPACE.c.id == CHANNEL.c.workspace_id)
+
+    async def find_channel(self, *, ref: ChannelRef) -> Channel | None:
+        async with self._tx() as conn:
+            row = (
+                await conn.execute(
+                    self._channel_query().where(
+                        WORKSPACE.c.platform == ref.platform,
+                        WORKSPACE.c.external_id == ref.workspace_id,
+                        CHANNEL.c.external_id == ref.channel_id,
+                    )
+                )
+            ).first()
+        return _channel(row) if row else None
+
+    async def get_channel(self, *, channel_id: int) -> Channel | None:
+        async with self._tx() as conn:
+            row = (
+                await conn.execute(self._channel_query().where(CHANNEL.c.id == channel_id))
+            ).first()
+        return _channel(row) if row else None
+
+    async def configure_channel(
+        self, *, channel_id: int, schedule: Schedule | None, owner_user_id: str | None
+    ) -> Channel:
+        values: dict[str, Any] = {"owner_user_id": owner_user_id, "updated_at": _utcnow()}
+        if schedule is not None:
+            values |= {
+                "schedule_weekday": schedule.weekday,
+                "schedule_time": schedule.at.strftime("%H:%M"),
+                "schedule_timezone": schedule.timezone,
+                "schedule_open_days": schedule.open_days,
+                "paused": False,
+            }
+        async with self._tx(write=True) as conn:
+            await conn.execute(update(CHANNEL).where(CHANNEL.c.id == channel_id).values(**values))
+        return await self._must_channel(channel_id)
+
+    async def set_paused(self, *, channel_id: int, paused: bool) -> Channel:
+        async with self._tx(write=True) as conn:
+            await conn.execute(
+                update(CHANNEL)
+                .where(CHANNEL.c.id == channel_id)
+                .values(paused=paused, updated_at=_utcnow())
+            )
+        return await self._must_channel(channel_id)
+
+    async def _must_channel(self, channel_id: int) -> Channel:
+        channel = await self.get_channel(channel_id=channel_id)
+        if channel is None:
+            raise LookupError(f"channel {channel_id} does not exist")
+        return channel
+
+    async def scheduled_channels(self) -> list[Channel]:
+        async with self._tx() as conn:
+            rows = (
+                await conn.execute(
+                    self._channel_query()
+                    .where(CHANNEL.c.schedule_weekday.is_not(None), CHANNEL.c.paused.is_(False))
+                    .order_by(CHANNEL.c.id)
+                )
+            ).all()
+        return [_channel(r) for r in rows]
+
+    async def workspace_channels(self, *, platform: str, workspace_id: str) -> list[Channel]:
+        async with self._tx() as conn:
+            rows = (
+                await conn.execute(
+                    self._channel_query()
+                    .where(
+                        WORKSPACE.c.platform == platform, WORKSPACE.c.external_id == workspace_id
+                    )
+                    .order_by(CHANNEL.c.name, CHANNEL.c.id)
+                )
+            ).all()
+        return [_channel(r) for r in rows]
+
+    # --- polls --------------------------------------------------------------------------
+
+    async def create_poll(
+        self,
+        *,
+        channel_id: int,
+        question_set: str,
+        question_set_version: int,
+        opened_at: datetime,
+        closes_at: datetime,
+        period: str,
+        timezone: str,
+    ) -> Poll | None:
+        try:
+            async with self._tx(write=True) as conn:
+                number = (
+                    await conn.execute(
+                        select(func.coalesce(func.max(POLL.c.number), 0)).where(
+                            POLL.c.channel_id == channel_id
+                        )
+                    )
+                ).scalar_one() + 1
+                poll_id = (
+                    await conn.execute(
+                        insert(POLL)
+                        .values(
+                            channel_id=channel_id,
+                            number=number,
+                            question_set=question_set,
+                            question_set_version=question_set_version,
+                            rotating_imperative=rotating_imperative(number),
+                            opened_at=opened_at,
+                            closes_at=closes_at,
+                            period=period,
+                            timezone=timezone,
+                        )
+                        .returning(POLL.c.id)
+                    )
+                ).scalar_one()
+        except IntegrityError:
+            return None  # one is open already, or this period was opened (maybe by a replica)
+        return await self.get_poll(poll_id=poll_id)
+
+    async def get_poll(self, *, poll_id: int) -> Poll | None:
+        async with self._tx() as conn:
+            row = (await conn.execute(select(POLL).where(POLL.c.id == poll_id))).first()
+        return _poll(row) if row else None
+
+    async def open_poll(self, *, channel_id: int) -> Poll | None:
+        async with self._tx() as conn:
+            row = (
+                await conn.execute(
+                    select(POLL).where(POLL.c.channel_id == channel_id, POLL.c.closed_at.is_(None))
+                )
+            ).first()
+        return _poll(row) if row else None
+
+    async def poll_for_period(self, *, channel_id: int, period: str) -> Poll | None:
+        async with self._tx() as conn:
+            row = (
+                await conn.execute(
+                    select(POLL).where(POLL.c.channel_id == channel_id, POLL.c.period == period)
+                )
+            ).first()
+        return _poll(row) if row else None
+
+    async def set_poll_message(self, *, poll_id: int, message_ref: str) -> None:
+        async with self._tx(write=True) as conn:
+            await conn.execute(
+                update(POLL).where(POLL.c.id == poll_id).values(message_ref=message_ref)
+            )
+
+    async def mark_closed(self, *, poll_id: int, closed_at: datetime) -> bool:
+        async with self._tx(write=True) as conn:
+            result = await conn.execute(
+                update(POLL)
+                .where(POLL.c.id == poll_id, POLL.c.closed_at.is_(None))
+                .values(closed_at=closed_at)
+            )
+        return bool(result.rowcount)
+
+    async def store_result(self, *, poll_id: int, result: PollResult) -> None:
+        async with self._tx(write=True) as conn:
+            await conn.execute(
+                update(POLL)
+                .where(POLL.c.id == poll_id)
+                .values(result=result.to_dict(), score=result.score)
+            )
+
+    async def poll_history(self, *, channel_id: int, limit: int) -> list[PollHistoryItem]:
+        async with self._tx() as conn:
+            rows = (
+                await conn.execute(
+                    select(POLL)
+                    .where(POLL.c.channel_id == channel_id)
+                    .order_by(POLL.c.number.desc())
+                    .limit(limit)
+                )
+            ).all()
+        return [
+            PollHistoryItem(
+                _poll(r),
+                PollResult.from_dict(r.result) if r.result and r.closed_at is not None else None,
+            )
+            for r in reversed(rows)
+        ]
+
+    async def due_polls(self, *, now: datetime) -> list[Poll]:
+        async with self._tx() as conn:
+            rows = (
+                await conn.execute(
+                    select(POLL)
+                    .where(POLL.c.closed_at.is_(None), POLL.c.closes_at <= now)
+                    .order_by(POLL.c.closes_at)
+                )
+            ).all()
+        return [_poll(r) for r in rows]
+
+    # --- answers ------------------------------------------------------------------------
+
+    async def record_answer(
+        self,
+        *,
+        poll_id: int,
+        respondent: str,
+        side: Side | None,
+        question_id: str,
+        value: str,
+        at: datetime,
+    ) -> AnswerOutcome:
+        async with self._tx(write=True) as conn:
+            query = select(POLL.c.closed_at).where(POLL.c.id == poll_id)
+            if self._pg:  # a concurrent close waits for this vote to commit, and vice versa
+                query = query.with_for_update(read=True)
+            poll = (await conn.execute(query)).first()
+            if poll is None:
+                return AnswerOutcome.MISSING
+            if poll.closed_at is not None:
+                return AnswerOutcome.CLOSED
+            key = and_(
+                ANSWER.c.poll_id == poll_id,
+                ANSWER.c.respondent == respondent,
+                ANSWER.c.question_id == question_id,
+            )
+            before = (await conn.execute(select(ANSWER.c.value, ANSWER.c.side).where(key))).first()
+            side_value = side.value if side else None
+            if before is not None and before.value == value and before.side == side_value:
+                return AnswerOutcome.UNCHANGED
+            await conn.execute(
+                self._upsert(ANSWER)
+                .values(
+                    poll_id=poll_id,
+                    respondent=respondent,
+                    side=side_value,
+                    question_id=question_id,
+                    value=value,
+                    answered_at=at,
+                    updated_at=at,
+                )
+                .on_conflict_do_update(
+                    index_elements=["poll_id", "respondent", "question_id"],
+                    set_={"value": value, "side": side_value, "updated_at": at},
+                )
+            )
+        return AnswerOutcome.CREATED if before is None else AnswerOutcome.CHANGED
+
+    async def answers(self, *, poll_id: int) -> list[AnswerRecord]:
+        async with self._tx() as conn:
+            rows = (
+                await conn.execute(
+                    select(
+                        ANSWER.c.respondent, ANSWER.c.side, ANSWER.c.question_id, ANSWER.c.value
+                    ).where(ANSWER.c.poll_id == poll_id)
+                )
+            ).all()
+        return [
+            AnswerRecord(r.respondent, Side(r.side) if r.side else None, r.question_id, r.value)
+            for r in rows
+        ]
+
+    async def answered(self, *, poll_id: int, respondent: str) -> dict[str, str]:
+        async with self._tx() as conn:
+            rows = (
+                await conn.execute(
+                    select(ANSWER.c.question_id, ANSWER.c.value).where(
+                        ANSWER.c.poll_id == poll_id, ANSWER.c.respondent == respondent
+                    )
+                )
+            ).all()
+        return {r.question_id: r.value for r in rows}
+
+    async def participation(self, *, poll_id: int) -> Participation:
+        async with self._tx() as conn:
+            rows = (
+                await conn.execute(
+                    select(ANSWER.c.side, func.count(func.distinct(ANSWER.c.respondent)))
+                    .where(ANSWER.c.poll_id == poll_id)
+                    .group_by(ANSWER.c.side)
+                )
+            ).all()
+        counts = {side: int(n) for side, n in rows}
+        return Participation(
+            marketing=counts.get("marketing", 0),
+            it=counts.get("it", 0),
+            other=counts.get("other", 0),
+            pending=counts.get(None, 0),
+        )
+
+    async def respondents(self, *, poll_id: int) -> set[str]:
+        async with self._tx() as conn:
+            rows = (
+                (
+                    await conn.execute(
+                        select(ANSWER.c.respondent).distinct().where(ANSWER.c.poll_id == poll_id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return set(rows)
+
+    # --- sides --------------------------------------------------------------------------
+
+    async def side_of(self, *, respondent: str) -> Side | None:
+        async with self._tx() as conn:
+            value = (
+                await conn.execute(select(SIDE.c.side).where(SIDE.c.respondent == respondent))
+            ).scalar_one_or_none()
+        return Side(value) if value else None
+
+    async def set_side(self, *, respondent: str, side: Side, at: datetime) -> int:
+        open_polls = select(POLL.c.id).where(POLL.c.closed_at.is_(None))
+        async with self._tx(write=True) as conn:
+            await conn.execute(
+                self._upsert(SIDE)
+                .values(
+                    respondent=respondent,
+                    side=side.value,
+                    updated_at=at,
+                )
+                .on_conflict_do_update(
+                    index_elements=["respondent"], set_={"side": side.value, "updated_at": at}
+                )
+            )
+            waiting = await conn.execute(
+                update(ANSWER)
+                .where(
+                    ANSWER.c.respondent == respondent,
+                    ANSWER.c.side.is_(None),
+                    ANSWER.c.poll_id.in_(open_polls),
+                )
+                .values(side=side.value, updated_at=at)
+            )
+            await conn.execute(
+                update(ANSWER)
+                .where(
+                    ANSWER.c.respondent == respondent,
+                    ANSWER.c.side != side.value,
+                    ANSWER.c.poll_id.in_(open_polls),
+                )
+                .values(side=side.value, updated_at=at)
+            )
+        return int(waiting.rowcount or 0)
+
+    async def with_side(self, *, respondents: Iterable[str]) -> set[str]:
+        wanted = list(set(respondents))
+        found: set[str] = set()
+        async with self._tx() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                found.update(
+                    (
+                        await conn.execute(
+                            select(SIDE.c.respondent).where(SIDE.c.respondent.in_(chunk))
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+        return found
+
+    async def forget(self, *, respondent: str) -> ForgetReport:
+        async with self._tx(write=True) as conn:
+            answers = await conn.execute(delete(ANSWER).where(ANSWER.c.respondent == respondent))
+            side = await conn.execute(delete(SIDE).where(SIDE.c.respondent == respondent))
+            await conn.execute(delete(DELIVERY).where(DELIVERY.c.recipient == respondent))
+        return ForgetReport(answers=int(answers.rowcount or 0), had_side=bool(side.rowcount))
+
+    # --- digest subscriptions -----------------------------------------------------------
+
+    async def subscribe(self, *, person: PersonRef, at: datetime) -> bool:
+        async with self._tx(write=True) as conn:
+            result = await conn.execute(
+                self._upsert(SUBSCRIPTION)
+                .values(
+                    platform=person.platform,
+                    workspace_id=person.workspace_id,
+                    user_id=person.user_id,
+                    created_at=at,
+                )
+                .on_conflict_do_nothing(index_elements=["platform", "workspace_id", "user_id"])
+            )
+        return bool(result.rowcount)
+
+    async def unsubscribe(self, *, person: PersonRef) -> bool:
+        async with self._tx(write=True) as conn:
+            result = await conn.execute(delete(SUBSCRIPTION).where(*_person_key(person)))
+        return bool(result.rowcount)
+
+    async def is_subscribed(self, *, person: PersonRef) -> bool:
+        async with self._tx() as conn:
+            row = (
+                await conn.execute(select(SUBSCRIPTION.c.id).where(*_person_key(person)))
+            ).first()
+        return row is not None
+
+    async def subscribers(self) -> list[PersonRef]:
+        async with self._tx() as conn:
+            rows = (await conn.execute(select(SUBSCRIPTION).order_by(SUBSCRIPTION.c.id))).all()
+        return [PersonRef(r.platform, r.workspace_id, r.user_id) for r in rows]
+
+    # --- conversation references --------------------------------------------------------
+
+    async def save_conversation(
+        self,
+        *,
+        platform: str,
+        workspace_id: str,
+        key: str,
+        reference: Mapping[str, Any],
+        at: datetime,
+    ) -> None:
+        async with self._tx(write=True) as conn:
+            await conn.execute(
+                self._upsert(CONVERSATION)
+                .values(
+                    platform=platform,
+                    workspace_id=workspace_id,
+                    key=key,
+                    reference=dict(reference),
+                    updated_at=at,
+                    gone_at=None,
+                )
+                .on_conflict_do_update(
+                    index_elements=["platform", "workspace_id", "key"],
+                    set_={"reference": dict(reference), "updated_at": at, "gone_at": None},
+                )
+            )
+
+    async def get_conversation(
+        self, *, platform: str, workspace_id: str, key: str
+    ) -> dict[str, Any] | None:
+        async with self._tx() as conn:
+            row = (
+                await conn.execute(
+                    select(CONVERSATION.c.reference).where(
+                        CONVERSATION.c.platform == platform,
+                        CONVERSATION.c.workspace_id == workspace_id,
+                        CONVERSATION.c.key == key,
+                        CONVERSATION.c.gone_at.is_(None),
+                    )
+                )
+            ).first()
+        return dict(row.reference) if row else None
+
+    async def mark_conversation_gone(
+        self, *, platform: str, workspace_id: str, key: str, at: datetime
+    ) -> None:
+        async with self._tx(write=True) as conn:
+            await conn.execute(
+                update(CONVERSATION)
+                .where(
+                    CONVERSATION.c.platform == platform,
+                    CONVERSATION.c.workspace_id == workspace_id,
+                    CONVERSATION.c.key == key,
+                )
+                .values(gone_at=at)
+            )
+
+    # --- step claims and deliveries -----------------------------------------------------
+
+    async def claim(self, *, scope: str, step: str, period: str, by: str, at: datetime) -> bool:
+        async with self._tx(write=True) as conn:
+            result = await conn.execute(
+                self._upsert(CLAIM)
+                .values(
+                    scope=scope,
+                    step=step,
+                    period=period,
+                    claimed_by=by,
+                    claimed_at=at,
+                )
+                .on_conflict_do_nothing(index_elements=["scope", "step", "period"])
+            )
+        return bool(result.rowcount)
+
+    async def complete(self, *, scope: str, step: str, period: str, at: datetime) -> None:
+        async with self._tx(write=True) as conn:
+            await conn.execute(
+                update(CLAIM).where(*_claim_key(scope, step, period)).values(completed_at=at)
+            )
+
+    async def is_complete(self, *, scope: str, step: str, period: str) -> bool:
+        async with self._tx() as conn:
+            done = (
+                await conn.execute(
+                    select(CLAIM.c.completed_at).where(*_claim_key(scope, step, period))
+                )
+            ).scalar_one_or_none()
+        return done is not None
+
+    async def record_delivery(
+        self, *, scope: str, step: str, period: str, recipient: str, at: datetime
+    ) -> bool:
+        async with self._tx(write=True) as conn:
+            result = await conn.execute(
+                self._upsert(DELIVERY)
+                .values(
+                    scope=scope,
+                    step=step,
+                    period=period,
+                    recipient=recipient,
+                    delivered_at=at,
+                )
+                .on_conflict_do_nothing(index_elements=["scope", "step", "period", "recipient"])
+            )
+        return bool(result.rowcount)
+
+    async def deliveries(self, *, scope: str, step: str, period: str) -> set[str]:
+        async with self._tx() as conn:
+            rows = (
+                (
+                    await conn.execute(
+                        select(DELIVERY.c.recipient).where(
+                            DELIVERY.c.scope == scope,
+                            DELIVERY.c.step == step,
+                            DELIVERY.c.period == period,
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return set(rows)
+
+    # --- nudges -------------------------------------------------------------------------
+
+    async def record_nudge(self, *, nudge: NudgeRecord) -> None:
+        async with self._tx(write=True) as conn:
+            await conn.execute(
+                insert(NUDGE).values(
+                    channel_id=nudge.channel_id,
+                    poll_id=nudge.poll_id,
+                    nudge_id=nudge.nudge_id,
+                    imperative=nudge.imperative,
+                    metric=nudge.metric,
+                    value=nudge.value,
+                    created_at=nudge.created_at,
+                )
+            )
+
+    async def nudges_since(self, *, channel_id: int, since: datetime) -> list[NudgeRecord]:
+        async with self._tx() as conn:
+            rows = (
+                await conn.execute(
+                    select(NUDGE)
+                    .where(NUDGE.c.channel_id == channel_id, NUDGE.c.created_at >= since)
+                    .order_by(NUDGE.c.created_at)
+                )
+            ).all()
+        return [
+            NudgeRecord(
+                r.channel_id, r.poll_id, r.nudge_id, r.imperative, r.metric, r.value, r.created_at
+            )
+            for r in rows
+        ]
+
+
+def _utcnow() -> datetime:
+    """Bookkeeping timestamps (created/updated); product times come from the core's clock."""
+    return datetime.now(UTC)
+
+
+def _person_key(person: PersonRef) -> tuple[Any, ...]:
+    return (
+        SUBSCRIPTION.c.platform == person.platform,
+        SUBSCRIPTION.c.workspace_id == person.workspace_id,
+        SUBSCRIPTION.c.user_id == person.user_id,
+    )
+
+
+def _claim_key(scope: str, step: str, period: str) -> tuple[Any, ...]:
+    return (CLAIM.c.scope == scope, CLAIM.c.step == step, CLAIM.c.period == period)
+
+
+def _channel(row: Row[Any]) -> Channel:
+    schedule = None
+    if row.schedule_weekday is not None and row.schedule_time and row.schedule_timezone:
+        schedule = Schedule(
+            weekday=row.schedule_weekday,
+            at=time.fromisoformat(row.schedule_time),
+            timezone=row.schedule_timezone,
+            open_days=row.schedule_open_days or 3,
+        )
+    return Channel(
+        id=row.id,
+        ref=ChannelRef(row.platform, row.ws_external, row.external_id),
+        name=row.name,
+        question_set=row.question_set,
+        schedule=schedule,
+        paused=row.paused,
+        owner_user_id=row.owner_user_id,
+    )
+
+
+def _poll(row: Row[Any]) -> Poll:
+    return Poll(
+        id=row.id,
+        channel_id=row.channel_id,
+        number=row.number,
+        question_set=row.question_set,
+        question_set_version=row.question_set_version,
+        rotating_imperative=row.rotating_imperative,
+        opened_at=row.opened_at,
+        closes_at=row.closes_at,
+        closed_at=row.closed_at,
+        period=row.period,
+        message_ref=row.message_ref,
+        timezone=row.timezone,
+    )

@@ -1,0 +1,64 @@
+"""Shared fixtures: database backends (SQLite and PostgreSQL), a fixed clock, the core in a chat."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.context import Deps
+from bot.core import Core
+from bot.privacy import RespondentHasher
+from bot.questions import QuestionSets
+from storage.repository import SqlRepository
+from tests.support.chat import PLATFORM, Chat, RecordingMessenger
+from tests.support.clock import FakeClock
+from tests.support.db import BACKENDS, migrated_engine
+
+os.environ.setdefault("BRIDGEPULSE_ENV", "test")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def repo(backend: str, tmp_path: Path) -> AsyncIterator[SqlRepository]:
+    async with migrated_engine(backend, tmp_path) as engine:
+        yield SqlRepository(engine)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def messenger() -> RecordingMessenger:
+    return RecordingMessenger()
+
+
+@pytest.fixture
+async def core(
+    repo: SqlRepository, clock: FakeClock, messenger: RecordingMessenger
+) -> AsyncIterator[Core]:
+    deps = Deps(
+        repo=repo,
+        hasher=RespondentHasher("test-secret"),
+        question_sets=QuestionSets.load(),
+        k=3,
+        messengers={PLATFORM: messenger},
+        clock=clock,
+        refresh_delay=0.0,
+    )
+    core = Core(deps)
+    yield core
+    await core.polls.drain()
+
+
+@pytest.fixture
+def chat(core: Core, messenger: RecordingMessenger) -> Chat:
+    return Chat(core, messenger)

@@ -1,0 +1,313 @@
+"""The alignment score, pinned to DESIGN.md's formula with worked examples and properties."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain import AnswerRecord, Side
+from bot.questions import default_question_set
+from bot.scoring import (
+    Participation,
+    PollResult,
+    compute_result,
+    lever_agreement,
+    likert_component,
+    round_half_up,
+)
+
+QS = default_question_set()
+M, IT, OTHER = Side.MARKETING, Side.IT, Side.OTHER
+LEVERS = [o.value for o in QS.by_role("lever").options]
+
+
+def answers(side: Side, question: str, values: list[str], prefix: str = "") -> list[AnswerRecord]:
+    tag = prefix or f"{side.value}-"
+    return [AnswerRecord(f"{tag}{i}", side, question, v) for i, v in enumerate(values)]
+
+
+def score(records: list[AnswerRecord], *, poll_number: int = 1, k: int = 5) -> PollResult:
+    return compute_result(records, question_set=QS, poll_number=poll_number, k=k)
+
+
+# --- worked examples --------------------------------------------------------------------------
+
+
+def test_both_sides_positive_and_agreeing_scores_100() -> None:
+    records = []
+    for side in (M, IT):
+        records += answers(side, "trust", ["5"] * 5)
+        records += answers(side, "priority", ["5"] * 5)
+        records += answers(side, "lever", ["privacy"] * 5)
+        records += answers(side, "imperative_1", ["5"] * 5)
+    result = score(records)
+    assert result.figures is not None
+    assert result.score == 100
+    assert result.figures.components == {
+        "trust": 1.0,
+        "priority": 1.0,
+        "lever": 1.0,
+        "rotating": 1.0,
+    }
+    assert result.figures.per_imperative == {1: 100, 2: 100, 3: 100, 5: 100}
+    assert result.figures.gaps == {"trust": 0.0, "priority": 0.0, "imperative_1": 0.0}
+
+
+def test_positive_but_split_is_penalised_by_the_gap() -> None:
+    # marketing all 5 (L = 1), IT all 3 (L = 0.5): C = 0.75 × (1 − 0.5) = 0.375 → 37.5 → 38
+    records = answers(M, "trust", ["5"] * 5) + answers(IT, "trust", ["3"] * 5)
+    result = score(records)
+    assert result.figures is not None
+    assert result.figures.components == {"trust": 0.375}
+    assert result.score == 38
+    assert result.figures.gaps["trust"] == pytest.approx(2.0)  # 4 × (1 − 0.5) points
+    assert result.figures.levels["trust"] == {M: 1.0, IT: 0.5}
+
+
+def test_lever_agreement_zero_when_choices_do_not_overlap() -> None:
+    records = answers(M, "lever", ["privacy"] * 5) + answers(IT, "lever", ["speed"] * 5)
+    result = score(records)
+    assert result.figures is not None
+    assert result.figures.components == {"lever": 0.0}
+    assert result.score == 0
+    assert result.figures.per_imperative == {3: 0}
+
+
+def test_lever_agreement_one_for_equal_distributions_of_different_sizes() -> None:
+    m = ["privacy"] * 3 + ["speed"] * 2
+    it = ["privacy"] * 6 + ["speed"] * 4
+    result = score(answers(M, "lever", m) + answers(IT, "lever", it))
+    assert result.figures is not None
+    assert result.figures.components == {"lever": 1.0}
+    assert result.score == 100
+    assert result.figures.lever_shares == {
+        M: {"privacy": 0.6, "speed": 0.4},
+        IT: {"privacy": 0.6, "speed": 0.4},
+    }
+
+
+def test_lever_agreement_partial_overlap() -> None:
+    # p_m = {privacy .6, speed .4}, p_it = {privacy .2, speed .2, insight .6}: A = .2 + .2 = .4
+    m = ["privacy"] * 3 + ["speed"] * 2
+    it = ["privacy", "speed", "insight", "insight", "insight"]
+    result = score(answers(M, "lever", m) + answers(IT, "lever", it))
+    assert result.figures is not None
+    assert result.figures.components["lever"] == pytest.approx(0.4)
+    assert result.score == 40
+
+
+def test_components_missing_on_one_side_are_left_out() -> None:
+    records = (
+        answers(M, "trust", ["5"] * 5)
+        + answers(IT, "trust", ["5"] * 5)  # C = 1
+        + answers(M, "priority", ["4"] * 5)  # IT silent: left out
+        + answers(M, "lever", ["speed"] * 5)
+        + answers(IT, "lever", ["speed"] * 5)  # A = 1
+        + answers(M, "imperative_1", ["1"] * 5)
+        + answers(IT, "imperative_1", ["1"] * 5)  # C = 0
+    )
+    result = score(records)
+    assert result.figures is not None
+    assert set(result.figures.components) == {"trust", "lever", "rotating"}
+    assert result.score == 67  # mean(1, 1, 0) = 0.6667
+    assert "priority" not in result.figures.gaps
+    assert result.figures.levels["priority"] == {M: 0.75}
+
+
+def test_rounding_is_half_up_not_to_even() -> None:
+    # each side 4,4,4,4,3,3,3,3 → L = 0.625 on both sides → C = 0.625 → 62.5 → 63
+    values = ["4"] * 4 + ["3"] * 4
+    result = score(answers(M, "trust", values) + answers(IT, "trust", values))
+    assert result.score == 63
+    assert round(62.5) == 62  # the trap this test guards against
+    assert round_half_up(Fraction(125, 2)) == 63
+    assert round_half_up(Fraction(249, 2)) == 125
+    assert round_half_up(Fraction(1449, 100)) == 14
+
+
+def test_rotating_item_belongs_to_its_imperative_and_shares_with_trust() -> None:
+    # poll 5 rotates to imperative 5, which also owns trust: its score is the mean of both
+    records = (
+        answers(M, "trust", ["5"] * 5)
+        + answers(IT, "trust", ["5"] * 5)  # C = 1
+        + answers(M, "imperative_5", ["3"] * 5)
+        + answers(IT, "imperative_5", ["3"] * 5)  # 0.5
+    )
+    result = score(records, poll_number=5)
+    assert result.figures is not None
+    assert result.figures.per_imperative == {5: 75}
+    assert result.figures.component_imperative == {"trust": 5, "rotating": 5}
+    assert result.score == 75
+
+
+def test_answers_to_questions_not_in_this_poll_are_ignored() -> None:
+    # poll 2 asks imperative_2; stray imperative_1 answers and invalid values do not count
+    records = (
+        answers(M, "imperative_2", ["5"] * 5)
+        + answers(IT, "imperative_2", ["5"] * 5)
+        + answers(M, "imperative_1", ["1"] * 5)
+        + answers(IT, "trust", ["9"] * 5, prefix="x")
+    )
+    result = score(records, poll_number=2)
+    assert result.score == 100
+    assert result.participation == Participation(marketing=5, it=5)
+
+
+def test_other_side_counts_for_participation_not_the_score() -> None:
+    records = (
+        answers(M, "trust", ["5"] * 5)
+        + answers(IT, "trust", ["5"] * 5)
+        + answers(OTHER, "trust", ["1"] * 7)
+    )
+    result = score(records)
+    assert result.participation == Participation(marketing=5, it=5, other=7)
+    assert result.score == 100
+
+
+def test_below_threshold_on_either_side_gives_counts_only() -> None:
+    records = answers(M, "trust", ["5"] * 5) + answers(IT, "trust", ["5"] * 4)
+    result = score(records)
+    assert result.figures is None and result.score is None
+    assert result.participation == Participation(marketing=5, it=4)
+    assert not result.published
+
+
+def test_a_person_counts_once_however_many_questions() -> None:
+    records = [
+        AnswerRecord(f"p{i}", M, q, "4")
+        for i in range(3)
+        for q in ("trust", "priority", "imperative_1")
+    ]
+    assert score(records, k=3).participation.marketing == 3
+
+
+def test_result_round_trips_through_json() -> None:
+    records = (
+        answers(M, "trust", ["5", "4", "4"])
+        + answers(IT, "trust", ["2", "3", "3"])
+        + answers(M, "lever", ["speed", "privacy", "speed"])
+        + answers(IT, "lever", ["speed", "speed", "skills"])
+    )
+    result = score(records, k=3)
+    assert PollResult.from_dict(result.to_dict()) == result
+
+
+def test_component_helpers_match_the_formula() -> None:
+    assert likert_component(Fraction(1), Fraction(1)) == 1
+    assert likert_component(Fraction(0), Fraction(0)) == 0
+    assert likert_component(Fraction(1), Fraction(0)) == 0
+    assert likert_component(Fraction(3, 4), Fraction(1, 4)) == Fraction(1, 4)
+    assert lever_agreement({"a": Fraction(1)}, {"a": Fraction(1)}) == 1
+    assert lever_agreement({"a": Fraction(1)}, {"b": Fraction(1)}) == 0
+
+
+# --- properties -------------------------------------------------------------------------------
+
+likert = st.sampled_from(["1", "2", "3", "4", "5"])
+lever = st.sampled_from(LEVERS)
+
+
+@st.composite
+def side_answers(draw: st.DrawFn, side: Side, min_people: int) -> list[AnswerRecord]:
+    people = draw(st.integers(min_value=min_people, max_value=12))
+    out: list[AnswerRecord] = []
+    questions = {"trust": likert, "priority": likert, "lever": lever, "imperative_1": likert}
+    for i in range(people):
+        # person 0 answers everything, so every component is present; others answer 1–4 questions
+        chosen = (
+            list(questions)
+            if i == 0
+            else draw(
+                st.lists(st.sampled_from(list(questions)), min_size=1, max_size=4, unique=True)
+            )
+        )
+        out += [AnswerRecord(f"{side.value}-{i}", side, q, draw(questions[q])) for q in chosen]
+    return out
+
+
+def swap(records: list[AnswerRecord]) -> list[AnswerRecord]:
+    flip = {M: IT, IT: M}
+    return [
+        AnswerRecord(
+            r.respondent,
+            flip.get(r.side, r.side) if r.side else None,  # type: ignore[arg-type]
+            r.question_id,
+            r.value,
+        )
+        for r in records
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(side_answers(M, 3), side_answers(IT, 3))
+def test_score_is_between_0_and_100(m: list[AnswerRecord], it: list[AnswerRecord]) -> None:
+    result = score(m + it, k=3)
+    assert result.score is not None and 0 <= result.score <= 100
+    assert result.figures is not None
+    assert all(0 <= v <= 100 for v in result.figures.per_imperative.values())
+    assert all(-4 <= g <= 4 for g in result.figures.gaps.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(side_answers(M, 3), side_answers(IT, 3))
+def test_score_is_symmetric_in_the_sides(m: list[AnswerRecord], it: list[AnswerRecord]) -> None:
+    records = m + it
+    a, b = score(records, k=3).figures, score(swap(records), k=3).figures
+    assert a is not None and b is not None
+    assert a.score == b.score
+    assert a.per_imperative == b.per_imperative
+    assert a.components == pytest.approx(b.components)
+    assert {q: -g for q, g in a.gaps.items()} == pytest.approx(b.gaps)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=3, max_value=20), st.integers(min_value=3, max_value=20), lever)
+def test_identical_sides_all_fives_give_100(n_m: int, n_it: int, choice: str) -> None:
+    records = []
+    for side, n in ((M, n_m), (IT, n_it)):
+        for question in ("trust", "priority", "imperative_1"):
+            records += answers(side, question, ["5"] * n)
+        records += answers(side, "lever", [choice] * n)
+    assert score(records, k=3).score == 100
+
+
+@settings(max_examples=200, deadline=None)
+@given(side_answers(M, 0), side_answers(IT, 0), st.integers(min_value=3, max_value=25))
+def test_below_k_on_either_side_gives_no_figures(
+    m: list[AnswerRecord], it: list[AnswerRecord], k: int
+) -> None:
+    result = score(m + it, k=k)
+    meets = result.participation.marketing >= k and result.participation.it >= k
+    assert result.published == meets
+    if not meets:
+        assert result.figures is None and result.score is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(side_answers(M, 3), side_answers(IT, 3))
+def test_score_matches_an_independent_float_oracle(
+    m: list[AnswerRecord], it: list[AnswerRecord]
+) -> None:
+    """A plain re-implementation in floats agrees to within float noise at .5 boundaries."""
+
+    def level(side: Side, q: str) -> float | None:
+        xs = [(int(r.value) - 1) / 4 for r in m + it if r.side == side and r.question_id == q]
+        return sum(xs) / len(xs) if xs else None
+
+    def shares(side: Side) -> dict[str, float]:
+        xs = [r.value for r in m + it if r.side == side and r.question_id == "lever"]
+        return {o: xs.count(o) / len(xs) for o in set(xs)}
+
+    parts = []
+    for q in ("trust", "priority", "imperative_1"):
+        lm, li = level(M, q), level(IT, q)
+        if lm is not None and li is not None:
+            parts.append((lm + li) / 2 * (1 - abs(lm - li)))
+    pm, pi = shares(M), shares(IT)
+    if pm and pi:
+        parts.append(sum(min(pm.get(o, 0.0), p) for o, p in pi.items()))
+    expected = 100 * sum(parts) / len(parts)
+    assert abs(score(m + it, k=3).score - expected) <= 0.5 + 1e-9  # type: ignore[operator]

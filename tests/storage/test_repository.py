@@ -1,0 +1,350 @@
+"""The repository on SQLite and PostgreSQL: every port method, constraints, and real concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from bot.domain import AnswerOutcome, ChannelRef, PersonRef, Schedule, Side
+from bot.ports import NudgeRecord
+from bot.questions import default_question_set
+from bot.scoring import Participation, compute_result
+from storage.repository import SqlRepository
+
+T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+REF = ChannelRef("slack", "T1", "C1")
+
+
+async def new_poll(repo: SqlRepository, *, period: str = "2026-11-23", ref: ChannelRef = REF):
+    channel = await repo.ensure_channel(ref=ref, name="campaigns")
+    poll = await repo.create_poll(
+        channel_id=channel.id,
+        question_set="default",
+        question_set_version=1,
+        opened_at=T0,
+        closes_at=T0 + timedelta(days=3),
+        period=period,
+        timezone="Europe/Berlin",
+    )
+    assert poll is not None
+    return channel, poll
+
+
+async def test_channels_are_created_once_and_configured(repo: SqlRepository) -> None:
+    a = await repo.ensure_channel(ref=REF, name="campaigns")
+    b = await repo.ensure_channel(ref=REF)
+    assert a == b and a.schedule is None and a.name == "campaigns"
+    renamed = await repo.ensure_channel(ref=REF, name="campaigns-2026")
+    assert renamed.id == a.id and renamed.name == "campaigns-2026"
+    schedule = Schedule(weekday=2, at=time(14, 30), timezone="America/New_York", open_days=2)
+    configured = await repo.configure_channel(
+        channel_id=a.id, schedule=schedule, owner_user_id="U1"
+    )
+    assert configured.schedule == schedule and configured.owner_user_id == "U1"
+    assert [c.id for c in await repo.scheduled_channels()] == [a.id]
+    paused = await repo.set_paused(channel_id=a.id, paused=True)
+    assert paused.paused and await repo.scheduled_channels() == []
+    other = await repo.ensure_channel(ref=ChannelRef("slack", "T2", "C1"))
+    assert other.id != a.id
+    assert [c.id for c in await repo.workspace_channels(platform="slack", workspace_id="T1")] == [
+        a.id
+    ]
+
+
+async def test_concurrent_first_contact_creates_one_channel(repo: SqlRepository) -> None:
+    channels = await asyncio.gather(*(repo.ensure_channel(ref=REF) for _ in range(8)))
+    assert len({c.id for c in channels}) == 1
+
+
+async def test_polls_are_numbered_and_only_one_is_open(repo: SqlRepository) -> None:
+    channel, first = await new_poll(repo)
+    assert (first.number, first.rotating_imperative, first.timezone) == (1, 1, "Europe/Berlin")
+    assert (
+        await repo.create_poll(
+            channel_id=channel.id,
+            question_set="default",
+            question_set_version=1,
+            opened_at=T0,
+            closes_at=T0,
+            period="other",
+            timezone="UTC",
+        )
+        is None
+    )
+    assert await repo.mark_closed(poll_id=first.id, closed_at=T0 + timedelta(days=3))
+    assert not await repo.mark_closed(poll_id=first.id, closed_at=T0 + timedelta(days=4))
+    again = await repo.create_poll(
+        channel_id=channel.id,
+        question_set="default",
+        question_set_version=1,
+        opened_at=T0,
+        closes_at=T0,
+        period="2026-11-23",
+        timezone="UTC",
+    )
+    assert again is None  # same period: never a second poll for one week
+    _, second = await new_poll(repo, period="2026-11-30")
+    assert (second.number, second.rotating_imperative) == (2, 2)
+    assert await repo.open_poll(channel_id=channel.id) == second
+    assert await repo.poll_for_period(channel_id=channel.id, period="2026-11-23") is not None
+
+
+async def test_concurrent_opens_for_one_period_make_one_poll(repo: SqlRepository) -> None:
+    channel = await repo.ensure_channel(ref=REF)
+    results = await asyncio.gather(
+        *(
+            repo.create_poll(
+                channel_id=channel.id,
+                question_set="default",
+                question_set_version=1,
+                opened_at=T0,
+                closes_at=T0 + timedelta(days=3),
+                period="2026-11-23",
+                timezone="UTC",
+            )
+            for _ in range(6)
+        )
+    )
+    assert sum(r is not None for r in results) == 1
+
+
+async def test_a_changed_answer_replaces_the_old_one(repo: SqlRepository) -> None:
+    _, poll = await new_poll(repo)
+    kw = dict(poll_id=poll.id, respondent="h1", side=Side.IT, question_id="trust", at=T0)
+    assert await repo.record_answer(value="4", **kw) is AnswerOutcome.CREATED  # type: ignore[arg-type]
+    assert await repo.record_answer(value="4", **kw) is AnswerOutcome.UNCHANGED  # type: ignore[arg-type]
+    assert await repo.record_answer(value="2", **kw) is AnswerOutcome.CHANGED  # type: ignore[arg-type]
+    answers = await repo.answers(poll_id=poll.id)
+    assert [(a.respondent, a.side, a.question_id, a.value) for a in answers] == [
+        ("h1", Side.IT, "trust", "2")
+    ]
+    assert await repo.answered(poll_id=poll.id, respondent="h1") == {"trust": "2"}
+
+
+async def test_concurrent_changed_answers_leave_exactly_one(repo: SqlRepository) -> None:
+    _, poll = await new_poll(repo)
+    values = [str(1 + i % 5) for i in range(20)]
+    outcomes = await asyncio.gather(
+        *(
+            repo.record_answer(
+                poll_id=poll.id,
+                respondent="h1",
+                side=Side.MARKETING,
+                question_id="trust",
+                value=v,
+                at=T0,
+            )
+            for v in values
+        )
+    )
+    assert all(
+        o in (AnswerOutcome.CREATED, AnswerOutcome.CHANGED, AnswerOutcome.UNCHANGED)
+        for o in outcomes
+    )
+    answers = await repo.answers(poll_id=poll.id)
+    assert len(answers) == 1 and answers[0].value in values
+
+
+async def test_answers_to_closed_or_missing_polls_are_refused(repo: SqlRepository) -> None:
+    _, poll = await new_poll(repo)
+    await repo.mark_closed(poll_id=poll.id, closed_at=T0)
+    kw = dict(respondent="h1", side=Side.IT, question_id="trust", value="4", at=T0)
+    assert await repo.record_answer(poll_id=poll.id, **kw) is AnswerOutcome.CLOSED  # type: ignore[arg-type]
+    assert await repo.record_answer(poll_id=999_999, **kw) is AnswerOutcome.MISSING  # type: ignore[arg-type]
+    assert await repo.answers(poll_id=poll.id) == []
+
+
+async def test_participation_counts_distinct_people_per_side(repo: SqlRepository) -> None:
+    _, poll = await new_poll(repo)
+    rows = [
+        ("m1", Side.MARKETING),
+        ("m2", Side.MARKETING),
+        ("i1", Side.IT),
+        ("o1", Side.OTHER),
+        ("p1", None),
+    ]
+    for respondent, side in rows:
+        for q in ("trust", "priority"):
+            await repo.record_answer(
+                poll_id=poll.id, respondent=respondent, side=side, question_id=q, value="3", at=T0
+            )
+    assert await repo.participation(poll_id=poll.id) == Participation(
+        marketing=2, it=1, other=1, pending=1
+    )
+    assert await repo.respondents(poll_id=poll.id) == {"m1", "m2", "i1", "o1", "p1"}
+
+
+async def test_joining_a_side_keeps_waiting_clicks(repo: SqlRepository) -> None:
+    _, poll = await new_poll(repo)
+    for q in ("trust", "lever"):
+        await repo.record_answer(
+            poll_id=poll.id,
+            respondent="h1",
+            side=None,
+            question_id=q,
+            value="3" if q == "trust" else "speed",
+            at=T0,
+        )
+    assert await repo.side_of(respondent="h1") is None
+    assert await repo.set_side(respondent="h1", side=Side.IT, at=T0) == 2
+    assert await repo.side_of(respondent="h1") is Side.IT
+    assert {a.side for a in await repo.answers(poll_id=poll.id)} == {Side.IT}
+    # switching sides moves the open poll's answers too, and keeps nothing waiting
+    assert await repo.set_side(respondent="h1", side=Side.MARKETING, at=T0) == 0
+    assert {a.side for a in await repo.answers(poll_id=poll.id)} == {Side.MARKETING}
+    assert await repo.with_side(respondents=["h1", "h2"]) == {"h1"}
+
+
+async def test_switching_sides_leaves_closed_polls_alone(repo: SqlRepository) -> None:
+    _, poll = await new_poll(repo)
+    await repo.set_side(respondent="h1", side=Side.IT, at=T0)
+    await repo.record_answer(
+        poll_id=poll.id, respondent="h1", side=Side.IT, question_id="trust", value="4", at=T0
+    )
+    await repo.mark_closed(poll_id=poll.id, closed_at=T0)
+    await repo.set_side(respondent="h1", side=Side.MARKETING, at=T0)
+    assert [a.side for a in await repo.answers(poll_id=poll.id)] == [Side.IT]
+
+
+async def test_forget_removes_every_row_of_a_person(repo: SqlRepository) -> None:
+    _, poll1 = await new_poll(repo)
+    await repo.set_side(respondent="h1", side=Side.IT, at=T0)
+    for q in ("trust", "priority", "lever"):
+        await repo.record_answer(
+            poll_id=poll1.id,
+            respondent="h1",
+            side=Side.IT,
+            question_id=q,
+            value="speed" if q == "lever" else "4",
+            at=T0,
+        )
+    await repo.record_answer(
+        poll_id=poll1.id, respondent="h2", side=Side.IT, question_id="trust", value="5", at=T0
+    )
+    await repo.mark_closed(poll_id=poll1.id, closed_at=T0)
+    _, poll2 = await new_poll(repo, period="2026-11-30")
+    await repo.record_answer(
+        poll_id=poll2.id, respondent="h1", side=Side.IT, question_id="trust", value="1", at=T0
+    )
+    await repo.record_delivery(scope="channel:1", step="remind", period="p", recipient="h1", at=T0)
+    report = await repo.forget(respondent="h1")
+    assert (report.answers, report.had_side) == (4, True)
+    assert await repo.side_of(respondent="h1") is None
+    assert [a.respondent for a in await repo.answers(poll_id=poll1.id)] == ["h2"]
+    assert await repo.answers(poll_id=poll2.id) == []
+    assert await repo.deliveries(scope="channel:1", step="remind", period="p") == set()
+    again = await repo.forget(respondent="h1")
+    assert (again.answers, again.had_side) == (0, False)
+
+
+async def test_results_are_stored_and_history_is_oldest_first(repo: SqlRepository) -> None:
+    channel, poll = await new_poll(repo)
+    records = []
+    for i in range(3):
+        for side in (Side.MARKETING, Side.IT):
+            await repo.record_answer(
+                poll_id=poll.id,
+                respondent=f"{side}{i}",
+                side=side,
+                question_id="trust",
+                value="4",
+                at=T0,
+            )
+    records = await repo.answers(poll_id=poll.id)
+    result = compute_result(records, question_set=default_question_set(), poll_number=1, k=3)
+    assert result.score == 75
+    await repo.mark_closed(poll_id=poll.id, closed_at=T0 + timedelta(days=3))
+    await repo.store_result(poll_id=poll.id, result=result)
+    _, second = await new_poll(repo, period="2026-11-30")
+    history = await repo.poll_history(channel_id=channel.id, limit=12)
+    assert [h.poll.number for h in history] == [1, 2]
+    assert history[0].result == result and history[1].result is None
+    assert [h.poll.number for h in await repo.poll_history(channel_id=channel.id, limit=1)] == [2]
+
+
+async def test_due_polls(repo: SqlRepository) -> None:
+    _, poll = await new_poll(repo)
+    assert await repo.due_polls(now=T0) == []
+    assert [p.id for p in await repo.due_polls(now=T0 + timedelta(days=3))] == [poll.id]
+
+
+async def test_claims_are_exclusive_even_when_concurrent(repo: SqlRepository) -> None:
+    wins = await asyncio.gather(
+        *(
+            repo.claim(
+                scope="channel:1", step="open", period="2026-11-23", by=f"replica-{i}", at=T0
+            )
+            for i in range(10)
+        )
+    )
+    assert sum(wins) == 1
+    assert not await repo.is_complete(scope="channel:1", step="open", period="2026-11-23")
+    await repo.complete(scope="channel:1", step="open", period="2026-11-23", at=T0)
+    assert await repo.is_complete(scope="channel:1", step="open", period="2026-11-23")
+    assert await repo.claim(scope="channel:1", step="open", period="2026-11-30", by="r", at=T0)
+
+
+async def test_deliveries_are_recorded_once(repo: SqlRepository) -> None:
+    key = dict(scope="channel:1", step="remind", period="2026-11-23")
+    assert await repo.record_delivery(recipient="h1", at=T0, **key)  # type: ignore[arg-type]
+    assert not await repo.record_delivery(recipient="h1", at=T0, **key)  # type: ignore[arg-type]
+    assert await repo.record_delivery(recipient="h2", at=T0, **key)  # type: ignore[arg-type]
+    assert await repo.deliveries(**key) == {"h1", "h2"}  # type: ignore[arg-type]
+
+
+async def test_subscriptions(repo: SqlRepository) -> None:
+    boss = PersonRef("slack", "T1", "U9")
+    assert await repo.subscribe(person=boss, at=T0)
+    assert not await repo.subscribe(person=boss, at=T0)
+    assert await repo.is_subscribed(person=boss)
+    assert await repo.subscribers() == [boss]
+    assert await repo.unsubscribe(person=boss)
+    assert not await repo.unsubscribe(person=boss)
+    assert await repo.subscribers() == []
+
+
+async def test_conversation_references(repo: SqlRepository) -> None:
+    ref = {"serviceUrl": "http://127.0.0.1:1/", "conversation": {"id": "19:abc"}}
+    await repo.save_conversation(
+        platform="teams", workspace_id="tenant", key="19:abc", reference=ref, at=T0
+    )
+    assert await repo.get_conversation(platform="teams", workspace_id="tenant", key="19:abc") == ref
+    await repo.mark_conversation_gone(platform="teams", workspace_id="tenant", key="19:abc", at=T0)
+    assert (
+        await repo.get_conversation(platform="teams", workspace_id="tenant", key="19:abc") is None
+    )
+    await repo.save_conversation(
+        platform="teams", workspace_id="tenant", key="19:abc", reference=ref, at=T0
+    )  # a re-install revives it
+    assert await repo.get_conversation(platform="teams", workspace_id="tenant", key="19:abc") == ref
+
+
+async def test_nudges(repo: SqlRepository) -> None:
+    channel, poll = await new_poll(repo)
+    nudge = NudgeRecord(channel.id, poll.id, "trust_gap", 5, "gap:trust", 1.5, T0)
+    await repo.record_nudge(nudge=nudge)
+    assert await repo.nudges_since(channel_id=channel.id, since=T0 - timedelta(days=28)) == [nudge]
+    assert await repo.nudges_since(channel_id=channel.id, since=T0 + timedelta(seconds=1)) == []
+
+
+@pytest.mark.parametrize("n", [40])
+async def test_many_concurrent_voters_are_all_counted(repo: SqlRepository, n: int) -> None:
+    _, poll = await new_poll(repo)
+    await asyncio.gather(
+        *(
+            repo.record_answer(
+                poll_id=poll.id,
+                respondent=f"h{i}",
+                side=Side.IT if i % 2 else Side.MARKETING,
+                question_id=q,
+                value="3",
+                at=T0,
+            )
+            for i in range(n)
+            for q in ("trust", "priority")
+        )
+    )
+    assert len(await repo.answers(poll_id=poll.id)) == 2 * n
+    assert (await repo.participation(poll_id=poll.id)).total == n

@@ -1,0 +1,1 @@
+"""Test support: database backends, a fixed clock, and a chat-style harness for the core."""

@@ -1,0 +1,31 @@
+"""Teams fixtures: the fake connector on loopback and the real server wired to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from handlers.simulator.teams_connector import FakeTeamsConnector
+from tests.support.clock import FakeClock
+from tests.support.db import migrated_engine
+from tests.support.teams import Teams, running_connector
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[tuple[FakeTeamsConnector, str]]:
+    async with running_connector() as running:
+        yield running
+
+
+@pytest.fixture
+async def teams(
+    backend: str,
+    tmp_path: Path,
+    clock: FakeClock,
+    connector: tuple[FakeTeamsConnector, str],
+) -> AsyncIterator[Teams]:
+    async with migrated_engine(backend, tmp_path) as engine:
+        async with Teams.start(engine, connector, clock=clock) as running:
+            yield running

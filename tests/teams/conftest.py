@@ -8,9 +8,15 @@ from pathlib import Path
 import pytest
 
 from handlers.simulator.teams_connector import FakeTeamsConnector
+from tests.support.adaptive_cards import CardChecker
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine
 from tests.support.teams import Teams, running_connector
+
+
+@pytest.fixture(scope="session")
+def card_checker() -> CardChecker:
+    return CardChecker.install()
 
 
 @pytest.fixture
@@ -25,7 +31,10 @@ async def teams(
     tmp_path: Path,
     clock: FakeClock,
     connector: tuple[FakeTeamsConnector, str],
+    card_checker: CardChecker,
 ) -> AsyncIterator[Teams]:
+    """The server on SQLite or PostgreSQL; every card it sent is validated at the end."""
     async with migrated_engine(backend, tmp_path) as engine:
         async with Teams.start(engine, connector, clock=clock) as running:
             yield running
+    card_checker.assert_valid(connector[0].cards())

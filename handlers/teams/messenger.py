@@ -216,5 +216,15 @@ class TeamsMessenger:
 
 
 async def _send(ctx: TurnContext, card: Card) -> str:
-    response = await ctx.send_activity(message(card))
+    """Post a new message in the turn's conversation (a new thread in a channel).
+
+    Not `ctx.send_activity`: in a proactive turn it would reply to the made-up id of the
+    continuation activity instead of starting a post of its own.
+    """
+    activity = TurnContext.apply_conversation_reference(
+        message(card), TurnContext.get_conversation_reference(ctx.activity)
+    )
+    activity.reply_to_id = None
+    client = ctx.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
+    response = await client.conversations.send_to_conversation(activity.conversation.id, activity)
     return str(response.id) if response and response.id else ""

@@ -140,7 +140,11 @@ def _action_sets(block_id: str, actions: list[Json]) -> list[Json]:
     for start in range(0, len(actions), MAX_ACTIONS):
         suffix = "" if start == 0 else f"_{start // MAX_ACTIONS + 1}"
         sets.append(
-            {"type": "ActionSet", "id": block_id + suffix, "actions": actions[start : start + 6]}
+            {
+                "type": "ActionSet",
+                "id": block_id + suffix,
+                "actions": actions[start : start + MAX_ACTIONS],
+            }
         )
     return sets
 

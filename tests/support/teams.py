@@ -279,7 +279,8 @@ class Person:
         """What the bot sent to this person's 1:1 chat, opened by the bot or by the person."""
         connector = self.teams.connector
         own = connector.in_conversation(self.personal()["id"])
-        return own + connector.chat_with(self.account_id) + connector.chat_with(self.aad_id)
+        found = own + connector.chat_with(self.account_id) + connector.chat_with(self.aad_id)
+        return sorted(found, key=lambda m: int(m.id))
 
     def last_private(self) -> Message:
         chat = self.private_chat()

@@ -35,7 +35,7 @@ TENANT = "tenant-contoso"
 _ids = itertools.count(1)
 
 
-def test_settings(**overrides: object) -> Settings:
+def teams_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {
         "mode": "test",
         "min_responses": 3,
@@ -93,7 +93,7 @@ class Teams:
         settings: Settings | None = None,
     ) -> AsyncIterator[Teams]:
         application = await build_application(
-            settings or test_settings(), clock=clock, refresh_delay=0.0, engine=engine
+            settings or teams_settings(), clock=clock, refresh_delay=0.0, engine=engine
         )
         client = TestClient(TestServer(application.web, host="127.0.0.1"))
         await client.start_server()

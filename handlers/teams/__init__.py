@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from types import SimpleNamespace
 
 from aiohttp import web
@@ -34,9 +35,17 @@ def register(
     settings: Settings,
     clock: Clock,
     telemetry: Telemetry,
+    auth_overrides: Mapping[str, str] | None = None,
 ) -> TeamsMessenger:
-    """Mount `POST /api/messages` and return the messenger the core uses for Teams."""
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_credentials(settings)))
+    """Mount `POST /api/messages` and return the messenger the core uses for Teams.
+
+    `auth_overrides` sets Bot Framework authentication options such as
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL (tests point token validation at local keys).
+    """
+    config = _credentials(settings)
+    for name, value in (auth_overrides or {}).items():
+        setattr(config, name, value)
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
     adapter.on_turn_error = _on_turn_error(telemetry)
     book = ConversationBook(store, clock)
     retry = RetryPolicy(
@@ -71,11 +80,13 @@ def _credentials(settings: Settings) -> SimpleNamespace:
     )
 
 
-def _on_turn_error(telemetry: Telemetry):  # type: ignore[no-untyped-def]
+def _on_turn_error(telemetry: Telemetry) -> Callable[[TurnContext, Exception], Awaitable[None]]:
     async def on_error(context: TurnContext, error: Exception) -> None:
         telemetry.count("errors", kind="teams_turn")
         log.error(
-            "Teams %s turn failed", context.activity.type, exc_info=(type(error), error, None)
+            "Teams %s turn failed",
+            context.activity.type,
+            exc_info=(type(error), error, error.__traceback__),
         )
 
     return on_error

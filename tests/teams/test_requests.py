@@ -6,11 +6,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
-from bot.domain import ChannelRef
+import handlers.teams as teams_adapter
+from bot.domain import Actor, ChannelRef, Side
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine
 from tests.support.teams import TENANT, Teams, button_data, running_connector, teams_settings
+from tests.support.tokens import token_issuer
 
 
 async def channel_known(teams: Teams) -> bool:
@@ -132,3 +136,52 @@ async def test_action_submit_clicks_count_like_execute_clicks(teams: Teams) -> N
         poll, {"type": "Action.Execute", "verb": "vote", "data": button_data(poll, "trust", "2")}
     )
     assert "already answered" in again.toast  # a double click changes nothing
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_with_an_app_id_a_correctly_signed_token_is_accepted(
+    backend: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    app_id = "6f1c2a7e-2b9d-4c1e-9a53-0d7f4e8b1c22"
+    settings = teams_settings(microsoft_app_id=app_id, microsoft_app_password="not-used")
+    async with running_connector() as connector, migrated_engine(backend, tmp_path) as engine:
+        async with Teams.start(engine, connector, clock=clock, settings=settings) as teams:
+            with token_issuer() as issuer:
+                web_app = web.Application()
+                teams_adapter.register(
+                    web_app,
+                    core=teams.application.core,
+                    store=teams.application.repo,
+                    settings=settings,
+                    clock=clock,
+                    telemetry=teams.application.telemetry,
+                    auth_overrides=issuer.overrides,
+                )
+                client = TestClient(TestServer(web_app, host="127.0.0.1"))
+                await client.start_server()
+                try:
+                    campaigns = teams.team("Launch").channel("campaigns")
+                    ann = teams.person("ann")
+                    activity = teams.base(ann, campaigns.conversation(), campaigns.channel_data())
+                    activity |= {"type": "message", "text": "pulse join it"}
+
+                    async def status(token: str) -> int:
+                        headers = {"Authorization": f"Bearer {token}"}
+                        response = await client.post(
+                            "/api/messages", json=activity, headers=headers
+                        )
+                        return response.status
+
+                    good = issuer.token(aud=app_id, serviceurl=teams.service_url)
+                    wrong_audience = issuer.token(aud="someone-else", serviceurl=teams.service_url)
+                    wrong_service = issuer.token(aud=app_id, serviceurl="http://127.0.0.1:1/")
+                    foreign = issuer.token(aud=app_id, serviceurl=teams.service_url, foreign=True)
+                    for token in (wrong_audience, wrong_service, foreign):
+                        assert await status(token) == 401
+                    hasher = teams.application.core.deps.hasher
+                    respondent = hasher.of(Actor("teams", TENANT, ann.aad_id))
+                    assert await teams.application.repo.side_of(respondent=respondent) is None
+                    assert await status(good) == 200
+                    assert await teams.application.repo.side_of(respondent=respondent) is Side.IT
+                finally:
+                    await client.close()

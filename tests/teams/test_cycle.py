@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from bot.domain import ChannelRef
 from bot.questions import default_question_set
 from bot.scoring import compute_result
 from tests.support.clock import FakeClock
-from tests.support.teams import Channel, Person, Teams, button_data
+from tests.support.teams import TENANT, Channel, Person, Teams, button_data
 
 
 async def setup_channel(teams: Teams) -> tuple[Channel, Person]:
@@ -92,11 +93,14 @@ async def test_a_week_in_a_teams_channel(teams: Teams, clock: FakeClock) -> None
     assert f"{expected.score}/100" in after and "so far" not in after
     assert re.search(r"\d+/100", after)
 
+    await boss.says("pulse export", in_=campaigns)
+    export = boss.last_private().text
+    assert "Export of #campaigns: 1 closed pulses" in export
+    assert "pulse,opened,closed,respondents\\_marketing" in export  # CSV shown as literal text
+    assert f",published,{expected.score}," in export
+
 
 async def _channel_id(teams: Teams, channel: Channel) -> int:
-    from bot.domain import ChannelRef
-    from tests.support.teams import TENANT
-
     found = await teams.application.repo.find_channel(ref=ChannelRef("teams", TENANT, channel.id))
     assert found is not None
     return found.id

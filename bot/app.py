@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.context import Deps, SystemClock
 from bot.core import Core
@@ -22,6 +23,7 @@ from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
 from bot.settings import Settings
 from bot.telemetry import PrometheusTelemetry
+from handlers import teams
 from storage.engine import create_engine
 from storage.migrate import migrate
 from storage.repository import SqlRepository
@@ -48,10 +50,17 @@ class Application:
 
 
 async def build_application(
-    settings: Settings, *, clock: Clock | None = None, refresh_delay: float = 1.0
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    refresh_delay: float = 1.0,
+    engine: AsyncEngine | None = None,
 ) -> Application:
-    """Build every part of the server from validated settings (the schema must be migrated)."""
-    engine = create_engine(settings.database_url)
+    """Build every part of the server from validated settings (the schema must be migrated).
+
+    `engine` replaces the one DATABASE_URL would give (tests on an isolated PostgreSQL schema).
+    """
+    engine = engine or create_engine(settings.database_url)
     repo = SqlRepository(engine)
     telemetry = PrometheusTelemetry()
     messengers: dict[str, Messenger] = {}
@@ -69,6 +78,9 @@ async def build_application(
     app = web.Application(client_max_size=MAX_BODY)
     application = Application(
         settings=settings, repo=repo, core=core, telemetry=telemetry, web=app, messengers=messengers
+    )
+    messengers["teams"] = teams.register(
+        app, core=core, store=repo, settings=settings, clock=deps.clock, telemetry=telemetry
     )
     app.router.add_get("/healthz", _healthz(application))
     app.router.add_get("/metrics", _metrics(application))

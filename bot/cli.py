@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.errors import ConfigError
 from bot.settings import Mode, load_settings
@@ -25,6 +26,17 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="offline demo on SQLite; no Slack or Teams account needed")
     demo.add_argument("--port", type=int, default=None, help="port (default $PORT or 3000)")
     sub.add_parser("migrate", help="apply database migrations to DATABASE_URL (idempotent)")
+    package = sub.add_parser(
+        "teams-package",
+        help="build the Teams app package (manifest.json + icons) for MICROSOFT_APP_ID",
+    )
+    package.add_argument("--out", type=Path, required=True, help="zip file to write")
+    package.add_argument(
+        "--website", default=None, help="developer website (default $BRIDGEPULSE_PUBLIC_URL)"
+    )
+    package.add_argument("--privacy-url", default="", help="privacy page (default: --website)")
+    package.add_argument("--terms-url", default="", help="terms of use (default: --website)")
+    package.add_argument("--version", default="1.0.0", help="package version, e.g. 1.0.0")
     return parser
 
 
@@ -40,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "teams-package":
+        return _teams_package(args)
     if args.command == "demo":
         os.environ.setdefault("BRIDGEPULSE_ENV", Mode.DEMO.value)
         os.environ.setdefault("DATABASE_URL", "sqlite+aiosqlite:///./bridgepulse-demo.db")
@@ -72,4 +86,19 @@ async def _migrate(url: str) -> int:
     finally:
         await engine.dispose()
     print(f"database is at revision {revision}")
+    return 0
+
+
+def _teams_package(args: argparse.Namespace) -> int:
+    # Reads only what the package needs: building it must not require the server's secrets.
+    from handlers.teams.package import build, manifest
+
+    document = manifest(
+        app_id=os.environ.get("MICROSOFT_APP_ID", "").strip(),
+        website=args.website or os.environ.get("BRIDGEPULSE_PUBLIC_URL", "").strip(),
+        privacy_url=args.privacy_url,
+        terms_url=args.terms_url,
+        version=args.version,
+    )
+    print(f"wrote {build(args.out, document)}: upload it in Teams → Apps → Manage your apps")
     return 0

@@ -13,3 +13,8 @@ class ConfigError(BridgePulseError):
 
 class StoreUnavailable(BridgePulseError):
     """The database could not be reached; the caller should ask the person to try again."""
+
+
+class RecipientUnreachable(BridgePulseError):
+    """The platform refuses messages to this channel or person for good (the bot was removed or
+    blocked, or it never had a way in); scheduled work should skip it, not retry it."""

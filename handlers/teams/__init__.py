@@ -1,0 +1,92 @@
+"""Microsoft Teams adapter: Bot Framework activities in, Adaptive Cards out (botbuilder stays here)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from types import SimpleNamespace
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from bot.core import Core
+from bot.errors import ConfigError
+from bot.ports import Clock, ConversationStore, Telemetry
+from bot.settings import Settings
+from handlers.teams import routes
+from handlers.teams.bot import BridgePulseBot
+from handlers.teams.messenger import TeamsMessenger
+from handlers.teams.references import ConversationBook
+from handlers.teams.replies import ReplyDelivery
+from handlers.teams.retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+
+def register(
+    app: web.Application,
+    *,
+    core: Core,
+    store: ConversationStore,
+    settings: Settings,
+    clock: Clock,
+    telemetry: Telemetry,
+    auth_overrides: Mapping[str, str] | None = None,
+) -> TeamsMessenger:
+    """Mount `POST /api/messages` and return the messenger the core uses for Teams.
+
+    `auth_overrides` sets Bot Framework authentication options such as
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL (tests point token validation at local keys).
+    """
+    config = _credentials(settings)
+    for name, value in (auth_overrides or {}).items():
+        setattr(config, name, value)
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    adapter.on_turn_error = _on_turn_error(telemetry)
+    book = ConversationBook(store, clock)
+    retry = RetryPolicy(
+        on_retry=lambda status: telemetry.count("teams_retries", status=str(status))
+    )
+    messenger = TeamsMessenger(adapter, book, app_id=settings.microsoft_app_id, retry=retry)
+    bot = BridgePulseBot(core, book, ReplyDelivery(messenger))
+    local = not settings.teams_auth
+    if local:
+        log.warning(
+            "Teams: MICROSOFT_APP_ID is empty, so %s runs in unauthenticated local mode "
+            "(only a connector on this machine is answered); set it for a real Teams tenant",
+            routes.PATH,
+        )
+    routes.register(app, adapter=adapter, bot=bot, local=local)
+    return messenger
+
+
+def _credentials(settings: Settings) -> SimpleNamespace:
+    kind = settings.microsoft_app_type
+    if settings.teams_auth and kind != "MultiTenant" and not settings.microsoft_app_tenant_id:
+        raise ConfigError(f"MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE is {kind}")
+    if settings.teams_auth and kind == "SingleTenant" and not settings.microsoft_app_password:
+        raise ConfigError(
+            "MICROSOFT_APP_PASSWORD: required when MICROSOFT_APP_TYPE is SingleTenant"
+        )
+    return SimpleNamespace(
+        APP_ID=settings.microsoft_app_id,
+        APP_PASSWORD=settings.microsoft_app_password,
+        APP_TYPE=kind,
+        APP_TENANTID=settings.microsoft_app_tenant_id,
+    )
+
+
+def _on_turn_error(telemetry: Telemetry) -> Callable[[TurnContext, Exception], Awaitable[None]]:
+    async def on_error(context: TurnContext, error: Exception) -> None:
+        telemetry.count("errors", kind="teams_turn")
+        log.error(
+            "Teams %s turn failed",
+            context.activity.type,
+            exc_info=(type(error), error, error.__traceback__),
+        )
+
+    return on_error

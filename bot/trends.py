@@ -17,6 +17,8 @@ class TrendPoint:
 
     poll: Poll
     result: PollResult
+    #: for an open poll: the counts its "so far" figures date from (see bot.insight.disclosure)
+    as_of: Participation | None = None
 
     @property
     def score(self) -> int | None:
@@ -25,6 +27,15 @@ class TrendPoint:
     @property
     def published(self) -> bool:
         return self.result.score is not None
+
+    @property
+    def held_back(self) -> bool:
+        """An open poll that meets the threshold but has no "so far" figures it may show yet."""
+        return (
+            self.poll.is_open
+            and self.result.figures is None
+            and self.result.participation.meets(self.result.k)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,7 +224,10 @@ class DisclosureRow(SQLModel, table=True):
 
     poll_id: int = Field(
         sa_column=Column(
-            Integer, ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+            Integer,
+            ForeignKey("poll.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
         )
     )
     version: int

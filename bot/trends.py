@@ -79,7 +79,8 @@ class ScoreReport:
 
 
 def build_report(points: list[TrendPoint], *, k: int) -> ScoreReport:
-    """Assemble the report from the channel's latest polls, oldest first."""
+    """Assemble the report from the channel's latest polls, oldest first (the caller chose how
+    many: TREND_POLLS for messages, every poll for an export)."""
     per_imperative: dict[int, tuple[int, int]] = {}
     for point in reversed(points):
         figures = point.result.figures
@@ -89,7 +90,7 @@ def build_report(points: list[TrendPoint], *, k: int) -> ScoreReport:
             per_imperative.setdefault(imperative, (score, point.poll.number))
     return ScoreReport(
         k=k,
-        points=tuple(points[-TREND_POLLS:]),
+        points=tuple(points),
         per_imperative=dict(sorted(per_imperative.items())),
     )
 

@@ -3,6 +3,7 @@ same one twice in a channel within four weeks, and a follow-up on the previous o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -100,9 +101,15 @@ def nudge_for(
     )
 
 
-def candidates(figures: Figures, qset: QuestionSet, poll_number: int) -> list[Nudge]:
+def candidates(
+    figures: Figures,
+    qset: QuestionSet,
+    poll_number: int,
+    *,
+    rules: Sequence[NudgeRule] = RULES,
+) -> list[Nudge]:
     """Every rule that fires, most urgent first (rules' order breaks ties)."""
-    fired = [n for r in RULES if (n := nudge_for(r, figures, qset, poll_number)) is not None]
+    fired = [n for r in rules if (n := nudge_for(r, figures, qset, poll_number)) is not None]
     return sorted(fired, key=lambda n: -n.severity)
 
 

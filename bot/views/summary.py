@@ -183,8 +183,9 @@ def follow_up_text(f: FollowUp) -> str:
         else ("rose" if delta > 0 else "fell")
     )
     amount = "" if metric.unit == "share" else f" ({signed(delta, digits=1)})"
+    start = f"{before:.1f}" if metric.unit == "points" else _value(metric, before)
     return (
-        head + f"the {metric.label} {verb} from {_value(metric, before)} to "
+        head + f"the {metric.label} {verb} from {start} to "
         f"{_value(metric, after)}{amount}" + (" — good progress." if improved else ".")
     )
 

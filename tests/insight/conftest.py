@@ -36,7 +36,9 @@ class Team:
         assert poll is not None
         for name, answers in week.items():
             for role, value in answers.items():
-                qid = f"imperative_{rotating_imperative(poll.number)}" if role == "rotating" else role
+                qid = (
+                    f"imperative_{rotating_imperative(poll.number)}" if role == "rotating" else role
+                )
                 await self.people[name].clicks_answer(qid, value, poll=poll)
 
     async def open(self) -> None:
@@ -68,10 +70,25 @@ async def team(chat: Chat, clock: FakeClock) -> Team:
 def uniform(
     marketing: Mapping[str, str], it: Mapping[str, str], *, m: int = 4, i: int = 4
 ) -> dict[str, dict[str, str]]:
-    """Every marketing person (m0..) gives `marketing`'s answers, every IT person (i0..) `it`'s."""
+    """Every marketing person (UM0..) gives `marketing`'s answers, every IT person (UI0..) `it`'s."""
     week: dict[str, dict[str, str]] = {}
     for n in range(m):
-        week[f"m{n}"] = dict(marketing)
+        week[marketer(n)] = dict(marketing)
     for n in range(i):
-        week[f"i{n}"] = dict(it)
+        week[engineer(n)] = dict(it)
     return week
+
+
+def marketer(n: int) -> str:
+    """User ids distinctive enough that finding one in a message is never a coincidence."""
+    return f"UMKTQ{n}Z"
+
+
+def engineer(n: int) -> str:
+    return f"UITXQ{n}Z"
+
+
+async def staffed(team: Team, *, m: int = 4, i: int = 4) -> Team:
+    await team.join("marketing", *(marketer(n) for n in range(m)))
+    await team.join("it", *(engineer(n) for n in range(i)))
+    return team

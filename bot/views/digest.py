@@ -10,6 +10,9 @@ from bot.privacy import not_enough_text
 
 __all__ = ["DigestEntry", "digest_card"]
 
+#: channels listed one by one; chat platforms cap a message's blocks (Slack: 50)
+MAX_LISTED = 40
+
 
 def digest_card(entries: list[DigestEntry], *, k: int) -> Card:
     if not entries:

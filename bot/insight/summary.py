@@ -88,7 +88,10 @@ class SummaryService:
         series = tuple(
             p for p in report.points if p.poll.number <= poll.number and not p.poll.is_open
         )[-TREND_POLLS:]
-        point = next(p for p in series if p.poll.id == poll.id)
+        point = next((p for p in series if p.poll.id == poll.id), None)
+        if point is None:  # an old poll summarised late: no trend around it, its own result only
+            point = TrendPoint(poll, await self._results.compute(poll))
+            series = (point,)
         qset = self._results.question_set(poll)
         answers = await deps.repo.answers(poll_id=poll.id)
         not_separable = await self._guard.close(poll, qset, answers)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from bot.cards import Card, Context, Text
 from bot.context import Deps
 from bot.domain import Actor, PersonRef, Side
+from bot.insight.digest import DigestEntry
+from bot.insight.nudges import NudgeService
 from bot.results import ResultService
-from bot.views.digest import DigestEntry, digest_card
+from bot.views.digest import digest_card
 from bot.views.home import home_card
 
 
@@ -14,6 +16,7 @@ class DigestService:
     def __init__(self, deps: Deps, results: ResultService) -> None:
         self._deps = deps
         self._results = results
+        self._nudges = NudgeService(deps)
 
     async def entries_for(self, person: PersonRef) -> list[DigestEntry]:
         """Every BridgePulse channel of the person's workspace that they are a member of."""
@@ -27,11 +30,14 @@ class DigestService:
                 continue
             if person.user_id not in await messenger.members(channel=channel.ref):
                 continue
-            entries.append(
-                DigestEntry(
-                    channel.name or channel.ref.channel_id, await self._results.report(channel)
-                )
-            )
+            report = await self._results.report(channel)
+            figures_of = {
+                p.poll.id: (p.result.figures, self._results.question_set(p.poll), p.poll.number)
+                for p in report.points
+                if p.result.figures is not None and not p.poll.is_open
+            }
+            nudge = await self._nudges.latest(channel, figures_of)
+            entries.append(DigestEntry(channel.name or channel.ref.channel_id, report, nudge))
         return entries
 
     async def digest(self, person: PersonRef) -> Card:

@@ -9,6 +9,7 @@ from bot.actions import parse_vote
 from bot.cadence import DEFAULT_SCHEDULE, closes_at, format_local
 from bot.context import Deps
 from bot.domain import Actor, AnswerOutcome, Channel, Poll, Visibility
+from bot.insight.summary import SummaryService
 from bot.refresh import Coalescer
 from bot.replies import Reply
 from bot.results import ResultService
@@ -20,7 +21,6 @@ from bot.views.poll import (
     vote_recorded,
     vote_unchanged,
 )
-from bot.views.summary import summary_card
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ class PollService:
         self._deps = deps
         self._results = results
         self._refresh = Coalescer(deps.refresh_delay)
+        self.summaries = SummaryService(deps, results)
 
     async def open(
         self, channel: Channel, *, period: str, scheduled_at: datetime | None = None
@@ -84,10 +85,7 @@ class PollService:
         await deps.repo.store_result(poll_id=poll.id, result=result)
         deps.telemetry.count("polls_closed")
         await self._update_card(channel, poll, answered=result.participation.total)
-        report = await self._results.report(channel)
-        card = summary_card(
-            poll, report, self._results.question_set(poll), channel_name=channel.name
-        )
+        card = await self.summaries.card(channel, poll)
         await deps.messenger(channel.ref.platform).post(to=channel.ref, card=card)
 
     async def vote(self, actor: Actor, value: str, *, prefix: str) -> Reply:

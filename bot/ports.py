@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.cards import Card
 from bot.domain import (
@@ -25,6 +25,9 @@ from bot.domain import (
     Side,
 )
 from bot.scoring import Participation, PollResult
+
+if TYPE_CHECKING:
+    from bot.insight.disclosure import DisclosureState
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,19 @@ class NudgeStore(Protocol):
     async def nudges_since(self, *, channel_id: int, since: datetime) -> list[NudgeRecord]: ...
 
 
+class DisclosureStore(Protocol):
+    """What an open poll has published so far (see `bot.insight.disclosure`)."""
+
+    async def disclosure(self, *, poll_id: int) -> DisclosureState | None: ...
+    async def save_disclosure(
+        self, *, poll_id: int, state: DisclosureState, expected_version: int, at: datetime
+    ) -> bool:
+        """Store `state` if the stored version is still `expected_version` (0: none stored)."""
+        ...
+
+    async def drop_disclosure(self, *, poll_id: int) -> None: ...
+
+
 class Repository(
     ChannelStore,
     PollStore,
@@ -188,6 +204,7 @@ class Repository(
     ConversationStore,
     ClaimStore,
     NudgeStore,
+    DisclosureStore,
     Protocol,
 ):
     """Everything the core stores, behind one object built in the composition root."""

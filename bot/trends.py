@@ -17,6 +17,8 @@ class TrendPoint:
 
     poll: Poll
     result: PollResult
+    #: for an open poll: the counts its "so far" figures date from (see bot.insight.disclosure)
+    as_of: Participation | None = None
 
     @property
     def score(self) -> int | None:
@@ -25,6 +27,15 @@ class TrendPoint:
     @property
     def published(self) -> bool:
         return self.result.score is not None
+
+    @property
+    def held_back(self) -> bool:
+        """An open poll that meets the threshold but has no "so far" figures it may show yet."""
+        return (
+            self.poll.is_open
+            and self.result.figures is None
+            and self.result.participation.meets(self.result.k)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +79,8 @@ class ScoreReport:
 
 
 def build_report(points: list[TrendPoint], *, k: int) -> ScoreReport:
-    """Assemble the report from the channel's latest polls, oldest first."""
+    """Assemble the report from the channel's latest polls, oldest first (the caller chose how
+    many: TREND_POLLS for messages, every poll for an export)."""
     per_imperative: dict[int, tuple[int, int]] = {}
     for point in reversed(points):
         figures = point.result.figures
@@ -78,7 +90,7 @@ def build_report(points: list[TrendPoint], *, k: int) -> ScoreReport:
             per_imperative.setdefault(imperative, (score, point.poll.number))
     return ScoreReport(
         k=k,
-        points=tuple(points[-TREND_POLLS:]),
+        points=tuple(points),
         per_imperative=dict(sorted(per_imperative.items())),
     )
 

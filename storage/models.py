@@ -214,3 +214,22 @@ class NudgeRow(SQLModel, table=True):
     metric: str = Field(max_length=64)
     value: float
     created_at: datetime
+
+
+class DisclosureRow(SQLModel, table=True):
+    """What an open poll has published, so no "so far" figure can be differenced against another;
+    deleted when the poll closes. `version` makes concurrent writers compare-and-set."""
+
+    __tablename__ = "poll_disclosure"
+
+    poll_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("poll.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    version: int
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime

@@ -31,6 +31,7 @@ from bot.domain import (
 )
 from bot.errors import StoreUnavailable
 from bot.imperatives import rotating_imperative
+from bot.insight.disclosure import DisclosureState
 from bot.ports import ForgetReport, NudgeRecord, PollHistoryItem
 from bot.scoring import Participation, PollResult
 from storage.engine import WRITE, is_postgres
@@ -39,6 +40,7 @@ from storage.models import (
     ChannelRow,
     ConversationRow,
     DeliveryRow,
+    DisclosureRow,
     NudgeRow,
     PollRow,
     SideRow,
@@ -56,6 +58,7 @@ def _t(model: Any) -> Table:
 WORKSPACE, CHANNEL, POLL, ANSWER = _t(WorkspaceRow), _t(ChannelRow), _t(PollRow), _t(AnswerRow)
 SIDE, SUBSCRIPTION, CONVERSATION = _t(SideRow), _t(SubscriptionRow), _t(ConversationRow)
 CLAIM, DELIVERY, NUDGE = _t(StepClaimRow), _t(DeliveryRow), _t(NudgeRow)
+DISCLOSURE = _t(DisclosureRow)
 _CONNECTION_ERRORS = (OSError, ConnectionError, asyncio.TimeoutError)
 
 
@@ -695,6 +698,40 @@ class SqlRepository:
             )
             for r in rows
         ]
+
+    # --- disclosure (the differencing guard's memory of an open poll) ---------------------
+
+    async def disclosure(self, *, poll_id: int) -> DisclosureState | None:
+        async with self._tx() as conn:
+            row = (
+                await conn.execute(select(DISCLOSURE).where(DISCLOSURE.c.poll_id == poll_id))
+            ).first()
+        return DisclosureState.from_dict(row.state, version=row.version) if row else None
+
+    async def save_disclosure(
+        self, *, poll_id: int, state: DisclosureState, expected_version: int, at: datetime
+    ) -> bool:
+        values = {"state": state.to_dict(), "version": expected_version + 1, "updated_at": at}
+        statement: Any
+        if expected_version == 0:
+            statement = (
+                self._upsert(DISCLOSURE)
+                .values(poll_id=poll_id, **values)
+                .on_conflict_do_nothing(index_elements=["poll_id"])
+            )
+        else:
+            statement = (
+                update(DISCLOSURE)
+                .where(DISCLOSURE.c.poll_id == poll_id, DISCLOSURE.c.version == expected_version)
+                .values(**values)
+            )
+        async with self._tx(write=True) as conn:
+            result = await conn.execute(statement)
+        return bool(result.rowcount)
+
+    async def drop_disclosure(self, *, poll_id: int) -> None:
+        async with self._tx(write=True) as conn:
+            await conn.execute(delete(DISCLOSURE).where(DISCLOSURE.c.poll_id == poll_id))
 
 
 def _utcnow() -> datetime:

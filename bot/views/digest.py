@@ -1,25 +1,17 @@
-"""The manager digest: every followed channel in one message, biggest drop first."""
+"""The manager digest: every followed channel in one message, biggest drop first, short lines
+that read on a phone; channels without figures say so and show counts only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.cards import Block, Card, Context, Heading, Text
 from bot.formatting import score_text, signed, sparkline
+from bot.insight.digest import DigestEntry, ordered
 from bot.privacy import not_enough_text
-from bot.trends import ScoreReport
 
+__all__ = ["DigestEntry", "digest_card"]
 
-@dataclass(frozen=True, slots=True)
-class DigestEntry:
-    channel_name: str
-    report: ScoreReport
-
-
-def _order(entry: DigestEntry) -> tuple[int, int]:
-    change = entry.report.change
-    published = entry.report.current is not None
-    return (0 if published else 1, change if change is not None else 0)
+#: channels listed one by one; chat platforms cap a message's blocks (Slack: 50)
+MAX_LISTED = 40
 
 
 def digest_card(entries: list[DigestEntry], *, k: int) -> Card:
@@ -29,25 +21,40 @@ def digest_card(entries: list[DigestEntry], *, k: int) -> Card:
             "BridgePulse runs."
         )
         return Card(summary=text, blocks=(Heading("Your BridgePulse digest"), Text(text)))
-    blocks: list[Block] = [Heading("Your BridgePulse digest")]
-    for entry in sorted(entries, key=_order):
-        report, name = entry.report, f"#{entry.channel_name}"
-        current = report.current
-        if current is None or current.score is None:
-            latest = report.latest_participation
-            m, it = (latest.marketing, latest.it) if latest else (0, 0)
-            blocks.append(Text(f"**{name}** — {not_enough_text(m, it, k)}"))
-            continue
-        change = report.change
-        change_text = f" ({signed(change)})" if change is not None else ""
-        p = current.result.participation
-        blocks.append(
-            Text(
-                f"**{name}** — {score_text(current.score)}{change_text} "
-                f"`{sparkline(report.scores)}` · marketing {p.marketing}, IT {p.it}"
-            )
-        )
-    blocks.append(
-        Context(f"Biggest drops first. Figures only where marketing and IT each had {k}+ answers.")
+    entries = ordered(entries)
+    lines = [_line(e, k=k) for e in entries]
+    blocks: list[Block] = [
+        Heading("Your BridgePulse digest"),
+        Context(
+            f"{len(entries)} {'channel' if len(entries) == 1 else 'channels'}, biggest drop first."
+        ),
+        *(Text(text) for text, _ in lines),
+        Context(
+            f"Figures only for pulses where marketing and IT each had {k}+ answers; nobody can "
+            "see who answered what. Scores run 0–100; the sparkline shows up to 12 pulses."
+        ),
+    ]
+    return Card(
+        summary="BridgePulse digest: " + "; ".join(short for _, short in lines),
+        blocks=tuple(blocks),
     )
-    return Card(summary=f"BridgePulse digest: {len(entries)} channels", blocks=tuple(blocks))
+
+
+def _line(entry: DigestEntry, *, k: int) -> tuple[str, str]:
+    """(the channel's lines in the message, its one-line notification summary)."""
+    name, latest = f"#{entry.channel_name}", entry.latest
+    if latest is None:
+        return f"**{name}** · no pulse has closed yet.", f"{name} no pulse yet"
+    p = latest.result.participation
+    if latest.score is None:
+        text = f"**{name}** · pulse #{latest.poll.number}: {not_enough_text(p.marketing, p.it, k)}."
+        return text, f"{name} not enough answers"
+    change = entry.change
+    change_text = f" ({signed(change)})" if change is not None else " (first score)"
+    lines = [
+        f"**{name}** · **{score_text(latest.score)}**{change_text} `{sparkline(entry.scores)}`",
+        f"Pulse #{latest.poll.number}: marketing {p.marketing} · IT {p.it} answered",
+    ]
+    if entry.nudge is not None:
+        lines.append(f"Next: _{entry.nudge.imperative.label}_ — {entry.nudge.short}")
+    return "\n".join(lines), f"{name} {score_text(latest.score)}{change_text}"

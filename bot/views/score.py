@@ -8,7 +8,7 @@ from bot.formatting import score_text, signed, sparkline
 from bot.imperatives import IMPERATIVES
 from bot.privacy import not_enough_text
 from bot.scoring import Participation
-from bot.trends import ScoreReport
+from bot.trends import ScoreReport, TrendPoint
 
 FORMULA_LINE = (
     "Score = 100 × the mean of four components: for trust, priority and the rotating "
@@ -24,6 +24,16 @@ def participation_text(p: Participation) -> str:
     return text
 
 
+def held_back_text(point: TrendPoint) -> str:
+    """Why an open pulse with enough answers shows no figures yet (the differencing guard)."""
+    p = point.result.participation
+    return (
+        f"Pulse #{point.poll.number} has marketing {p.marketing} and IT {p.it} answers; its "
+        "figures appear when it closes, or earlier once many more people have answered. "
+        "Showing them after every few answers would let anyone work out those few answers."
+    )
+
+
 def score_card(report: ScoreReport, *, channel_name: str, timezone: str, prefix: str) -> Card:
     where = f"#{channel_name}" if channel_name else "this channel"
     if not report.points:
@@ -36,18 +46,28 @@ def score_card(report: ScoreReport, *, channel_name: str, timezone: str, prefix:
     current, open_point = report.current, report.open_point
     blocks: list[Block] = []
     if current is None or current.score is None:
-        counts = report.points[-1].result.participation
+        latest = report.points[-1]
+        counts = latest.result.participation
         withheld = not_enough_text(counts.marketing, counts.it, report.k)
         headline = f"Alignment in {where}: {withheld}"
         blocks.append(Heading(f"Alignment in {where}"))
-        blocks.append(
-            Text(
-                f"No score to show yet: {withheld}. "
-                f"Figures appear once marketing and IT each have {report.k} answers."
+        if latest.held_back:
+            headline = f"Alignment in {where}: pulse #{latest.poll.number} is open"
+            blocks.append(Text(f"No score to show yet. {held_back_text(latest)}"))
+        else:
+            blocks.append(
+                Text(
+                    f"No score to show yet: {withheld}. "
+                    f"Figures appear once marketing and IT each have {report.k} answers."
+                )
             )
-        )
     else:
         so_far = " so far" if current.poll.is_open else ""
+        if current.as_of is not None:
+            so_far += (
+                f" (from the first {current.as_of.marketing} marketing and "
+                f"{current.as_of.it} IT answers)"
+            )
         change = report.change
         change_text = (
             f" ({signed(change)} since pulse #{report.previous.poll.number})"
@@ -69,7 +89,11 @@ def score_card(report: ScoreReport, *, channel_name: str, timezone: str, prefix:
             blocks.append(
                 Text(
                     f"This week's pulse #{open_point.poll.number}: "
-                    f"{not_enough_text(p.marketing, p.it, report.k)}."
+                    + (
+                        held_back_text(open_point)
+                        if open_point.held_back
+                        else f"{not_enough_text(p.marketing, p.it, report.k)}."
+                    )
                 )
             )
     scores = report.scores

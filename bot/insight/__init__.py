@@ -1,0 +1,1 @@
+"""Insight: trend summaries, nudges, digests, exports, charts and the differencing guard."""

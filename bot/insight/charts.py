@@ -1,0 +1,114 @@
+"""The trend chart: score over the pulses, and marketing's and IT's average answers, as a PNG.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot, so no global state), sized to
+stay readable at chat width, and rendered in a worker thread so the event loop never waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+FILENAME = "chart.png"
+WIDTH_IN, HEIGHT_IN, DPI = 8.0, 5.0, 100
+SCORE_COLOUR, MARKETING_COLOUR, IT_COLOUR = "#1f3b73", "#e07b00", "#0f8b8d"
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A rendered chart with its title and text alternative."""
+
+    png: bytes
+    title: str
+    alt: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChartPoint:
+    """One pulse; None wherever the pulse had no published figures."""
+
+    number: int
+    date: str
+    score: int | None
+    marketing: float | None
+    it: float | None
+
+
+def render_png(points: Sequence[ChartPoint], *, title: str) -> bytes:
+    """The chart as PNG bytes (blocking: call `chart_png` from async code)."""
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    xs = list(range(len(points)))
+    scores = [_nan(p.score) for p in points]
+    top.plot(xs, scores, color=SCORE_COLOUR, linewidth=2.5, marker="o", markersize=7)
+    for x, p in zip(xs, points, strict=True):
+        if p.score is not None:
+            top.annotate(
+                str(p.score),
+                (x, p.score),
+                textcoords="offset points",
+                xytext=(0, 8),
+                ha="center",
+                fontsize=11,
+                color=SCORE_COLOUR,
+                fontweight="bold",
+            )
+    top.set_ylim(0, 109)
+    top.set_yticks([0, 25, 50, 75, 100])
+    top.set_ylabel("Alignment score", fontsize=11)
+    top.set_title(title, fontsize=14, loc="left", fontweight="bold")
+
+    marketing = [_nan(p.marketing) for p in points]
+    it = [_nan(p.it) for p in points]
+    bottom.fill_between(xs, marketing, it, color="#cccccc", alpha=0.5, linewidth=0)
+    bottom.plot(xs, marketing, color=MARKETING_COLOUR, linewidth=2, marker="s", label="Marketing")
+    bottom.plot(xs, it, color=IT_COLOUR, linewidth=2, marker="^", label="IT")
+    bottom.set_ylim(1, 5)
+    bottom.set_yticks([1, 2, 3, 4, 5])
+    bottom.set_ylabel("Average answer (1–5)", fontsize=11)
+    bottom.legend(loc="lower left", fontsize=10, ncols=2, frameon=False)
+    labels = [
+        f"#{p.number}\n{p.date}" if p.score is not None else f"#{p.number}\nn/a" for p in points
+    ]
+    bottom.set_xticks(xs, labels, fontsize=10)
+    if len(xs) == 1:
+        bottom.set_xlim(-0.5, 0.5)
+    for ax in (top, bottom):
+        ax.grid(axis="y", color="#e5e5e5")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(labelsize=10)
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    return out.getvalue()
+
+
+async def chart_png(points: Sequence[ChartPoint], *, title: str) -> bytes:
+    return await asyncio.to_thread(render_png, points, title=title)
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def alt_text(points: Sequence[ChartPoint]) -> str:
+    """What the chart shows, in words, for screen readers and text-only clients."""
+    scores = ", ".join(
+        f"#{p.number} {p.score if p.score is not None else 'no figures'}" for p in points
+    )
+    text = f"Line chart of the alignment score (0–100) by pulse: {scores}."
+    latest = next(
+        (p for p in reversed(points) if p.marketing is not None and p.it is not None), None
+    )
+    if latest is not None and latest.marketing is not None and latest.it is not None:
+        text += (
+            f" Below it, each side's average answer (1–5); in pulse #{latest.number} "
+            f"marketing {latest.marketing:.1f}, IT {latest.it:.1f}."
+        )
+    return text

@@ -1,0 +1,203 @@
+"""Nudges: at most one suggestion per summary, chosen by the rules in `nudge_rules`, never the
+same one twice in a channel within four weeks, and a follow-up on the previous one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.domain import Channel, Poll, Side
+from bot.imperatives import IMPERATIVES, Imperative, rotating_imperative
+from bot.insight.metrics import METRICS, Metric, rotating_metric_imperative
+from bot.insight.nudge_rules import REPEAT_DAYS, RULES, NudgeRule
+from bot.insight.readings import levels_of, top_lever
+from bot.ports import NudgeRecord
+from bot.questions import QuestionSet
+from bot.scoring import Figures
+
+if TYPE_CHECKING:
+    from bot.context import Deps
+
+RULES_BY_ID = {r.id: r for r in RULES}
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    rule: NudgeRule
+    #: the value of the rule's metric that made it fire
+    value: float
+    #: how far past its threshold, as a share of the metric's range (positive rules: −1)
+    severity: float
+    action: str
+    short: str
+
+    @property
+    def imperative(self) -> Imperative:
+        return IMPERATIVES[self.rule.imperative]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """How the measure a previous nudge targeted moved since it was given."""
+
+    rule: NudgeRule
+    metric: Metric
+    given_in: int | None
+    before: float
+    after: float | None
+    #: when the measure is a rotating question not asked this time: the pulse that asks it next
+    returns_in: int | None
+
+    @property
+    def imperative(self) -> Imperative:
+        return IMPERATIVES[self.rule.imperative]
+
+
+def _name(side: Side) -> str:
+    return "marketing" if side is Side.MARKETING else "IT"
+
+
+class _Vars(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "the other team"
+
+
+def _vars(figures: Figures, qset: QuestionSet, poll_number: int) -> _Vars:
+    trust = levels_of(figures, qset, poll_number, qset.by_role("trust").id)
+    higher, lower = (
+        (Side.MARKETING, Side.IT) if trust is None or trust.gap >= 0 else (Side.IT, Side.MARKETING)
+    )
+    return _Vars(
+        Higher=higher.label,
+        higher=_name(higher),
+        Lower=lower.label,
+        lower=_name(lower),
+        lever_marketing=top_lever(figures, qset, Side.MARKETING) or "no lever yet",
+        lever_it=top_lever(figures, qset, Side.IT) or "no lever yet",
+        score=f"{figures.score}/100" if figures.score is not None else "",
+    )
+
+
+def nudge_for(
+    rule: NudgeRule, figures: Figures, qset: QuestionSet, poll_number: int
+) -> Nudge | None:
+    """The rule's nudge for one poll's figures, or None when the rule does not fire."""
+    metric = METRICS[rule.metric]
+    value = metric(figures, qset, poll_number)
+    if value is None:
+        return None
+    past = value - rule.threshold if rule.when == "at_least" else rule.threshold - value
+    if past < 0:
+        return None
+    variables = _vars(figures, qset, poll_number)
+    return Nudge(
+        rule,
+        value,
+        -1.0 if rule.positive else past / metric.span,
+        rule.action.format_map(variables),
+        rule.short.format_map(variables),
+    )
+
+
+def candidates(
+    figures: Figures,
+    qset: QuestionSet,
+    poll_number: int,
+    *,
+    rules: Sequence[NudgeRule] = RULES,
+) -> list[Nudge]:
+    """Every rule that fires, most urgent first (rules' order breaks ties)."""
+    fired = [n for r in rules if (n := nudge_for(r, figures, qset, poll_number)) is not None]
+    return sorted(fired, key=lambda n: -n.severity)
+
+
+def choose(fired: list[Nudge], *, recent: set[str]) -> Nudge | None:
+    """The most urgent nudge not given in the channel recently."""
+    return next((n for n in fired if n.rule.id not in recent), None)
+
+
+def follow_up(
+    record: NudgeRecord,
+    figures: Figures,
+    qset: QuestionSet,
+    poll_number: int,
+    *,
+    given_in: int | None,
+) -> FollowUp | None:
+    rule, metric = RULES_BY_ID.get(record.nudge_id), METRICS.get(record.metric)
+    if rule is None or metric is None:
+        return None
+    after = metric(figures, qset, poll_number)
+    returns_in = None
+    item = rotating_metric_imperative(metric.key)
+    if after is None and item is not None:
+        returns_in = poll_number + 1 + (item - rotating_imperative(poll_number + 1)) % 5
+    return FollowUp(rule, metric, given_in, record.value, after, returns_in)
+
+
+class NudgeService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def for_summary(
+        self,
+        channel: Channel,
+        poll: Poll,
+        figures: Figures,
+        qset: QuestionSet,
+        *,
+        numbers: dict[int, int],
+    ) -> tuple[Nudge | None, FollowUp | None]:
+        """The nudge of a closed poll's summary (recorded once) and the previous one's follow-up.
+
+        `numbers` maps poll ids to poll numbers for the channel's recent polls."""
+        deps = self._deps
+        now = deps.clock.now()
+        records = await deps.repo.nudges_since(
+            channel_id=channel.id, since=now - timedelta(days=REPEAT_DAYS)
+        )
+        own = [r for r in records if r.poll_id == poll.id]
+        earlier = [r for r in records if r.poll_id != poll.id and r.created_at <= now]
+        previous = earlier[-1] if earlier else None
+        followed = (
+            follow_up(previous, figures, qset, poll.number, given_in=numbers.get(previous.poll_id))
+            if previous
+            else None
+        )
+        if own:  # the summary is being posted again: same nudge, not recorded twice
+            rule = RULES_BY_ID.get(own[0].nudge_id)
+            return (nudge_for(rule, figures, qset, poll.number) if rule else None), followed
+        nudge = choose(candidates(figures, qset, poll.number), recent={r.nudge_id for r in earlier})
+        if nudge is not None:
+            metric = nudge.rule.followed_metric
+            value = METRICS[metric](figures, qset, poll.number)
+            if value is None:
+                metric, value = nudge.rule.metric, nudge.value
+            await deps.repo.record_nudge(
+                nudge=NudgeRecord(
+                    channel.id, poll.id, nudge.rule.id, nudge.rule.imperative, metric, value, now
+                )
+            )
+            deps.telemetry.count("nudges", rule=nudge.rule.id)
+        return nudge, followed
+
+    async def latest(
+        self, channel: Channel, figures_of: dict[int, tuple[Figures, QuestionSet, int]]
+    ) -> Nudge | None:
+        """The channel's most recent nudge (within four weeks), worded for that poll's figures.
+
+        `figures_of` maps poll ids to (figures, question set, poll number)."""
+        deps = self._deps
+        records = await deps.repo.nudges_since(
+            channel_id=channel.id, since=deps.clock.now() - timedelta(days=REPEAT_DAYS)
+        )
+        for record in reversed(records):
+            rule, found = RULES_BY_ID.get(record.nudge_id), figures_of.get(record.poll_id)
+            if rule is not None and found is not None:
+                figures, qset, number = found
+                nudge = nudge_for(rule, figures, qset, number)
+                if nudge is not None:
+                    return nudge
+        return None

@@ -1,0 +1,133 @@
+"""The trend summary posted when a pulse closes: what it shows is assembled here, worded in
+`bot.views.summary`, and the chart is drawn in a worker thread."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.cards import Card
+from bot.domain import Channel, Poll, Side
+from bot.formatting import plural
+from bot.insight.benchmarks import Comparison, compare
+from bot.insight.charts import Chart, ChartPoint, alt_text, chart_png
+from bot.insight.disclosure import DisclosureGuard
+from bot.insight.nudges import FollowUp, Nudge, NudgeService
+from bot.insight.readings import side_average
+from bot.questions import QuestionSet
+from bot.scoring import PollResult
+from bot.trends import TREND_POLLS, TrendPoint, opened_label
+from bot.views.summary import summary_card, withheld_card
+
+if TYPE_CHECKING:
+    from bot.context import Deps
+    from bot.results import ResultService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Everything one summary shows; figures only when `result` met the threshold."""
+
+    poll: Poll
+    channel_name: str
+    k: int
+    qset: QuestionSet
+    result: PollResult
+    #: the channel's closed pulses up to and including this one, oldest first (at most 12)
+    series: tuple[TrendPoint, ...]
+    nudge: Nudge | None = None
+    follow_up: FollowUp | None = None
+    comparisons: tuple[Comparison, ...] = ()
+    #: the final figures could be compared with "so far" figures of fewer than k people
+    not_separable: bool = False
+
+    @property
+    def previous(self) -> TrendPoint | None:
+        """The latest published pulse before this one."""
+        earlier = [p for p in self.series if p.published and p.poll.number < self.poll.number]
+        return earlier[-1] if earlier else None
+
+    @property
+    def change(self) -> int | None:
+        prev = self.previous
+        if prev is None or prev.score is None or self.result.score is None:
+            return None
+        return self.result.score - prev.score
+
+
+def chart_points(series: tuple[TrendPoint, ...]) -> list[ChartPoint]:
+    points = []
+    for p in series:
+        f = p.result.figures
+        points.append(
+            ChartPoint(
+                number=p.poll.number,
+                date=opened_label(p.poll.opened_at),
+                score=p.score,
+                marketing=side_average(f, Side.MARKETING) if f else None,
+                it=side_average(f, Side.IT) if f else None,
+            )
+        )
+    return points
+
+
+class SummaryService:
+    def __init__(self, deps: Deps, results: ResultService) -> None:
+        self._deps = deps
+        self._results = results
+        self._guard = DisclosureGuard(deps)
+        self.nudges = NudgeService(deps)
+
+    async def build(self, channel: Channel, poll: Poll) -> Summary:
+        """The summary of a closed poll (records its nudge the first time)."""
+        deps = self._deps
+        report = await self._results.report(channel, polls=TREND_POLLS + 1)
+        series = tuple(
+            p for p in report.points if p.poll.number <= poll.number and not p.poll.is_open
+        )[-TREND_POLLS:]
+        point = next((p for p in series if p.poll.id == poll.id), None)
+        if point is None:  # an old poll summarised late: no trend around it, its own result only
+            point = TrendPoint(poll, await self._results.compute(poll))
+            series = (point,)
+        qset = self._results.question_set(poll)
+        answers = await deps.repo.answers(poll_id=poll.id)
+        not_separable = await self._guard.close(poll, qset, answers)
+        base = Summary(poll, channel.name, deps.k, qset, point.result, series)
+        figures = point.result.figures
+        if figures is None or figures.score is None:
+            return base
+        nudge, follow = await self.nudges.for_summary(
+            channel, poll, figures, qset, numbers={p.poll.id: p.poll.number for p in series}
+        )
+        return Summary(
+            poll,
+            channel.name,
+            deps.k,
+            qset,
+            point.result,
+            series,
+            nudge,
+            follow,
+            tuple(compare(answers, qset, poll.number)),
+            not_separable,
+        )
+
+    async def card(self, channel: Channel, poll: Poll) -> Card:
+        summary = await self.build(channel, poll)
+        if not summary.result.published:
+            return withheld_card(summary)
+        return summary_card(summary, chart=await self._chart(summary))
+
+    async def _chart(self, summary: Summary) -> Chart | None:
+        points = chart_points(summary.series)
+        where = f"#{summary.channel_name} · " if summary.channel_name else ""
+        title = f"{where}alignment over the last {plural(len(points), 'pulse')}"
+        try:
+            png = await chart_png(points, title=title)
+        except Exception:  # a chart is a bonus: the summary must be posted without it
+            log.exception("could not draw the chart for poll %s", summary.poll.id)
+            return None
+        return Chart(png=png, title=title, alt=alt_text(points))

@@ -1,0 +1,102 @@
+"""The manager digest through the real core: every followed channel in one direct message,
+biggest drop first, a top nudge, and channels below the threshold without figures."""
+
+from __future__ import annotations
+
+from bot.cards import Text
+from bot.core import Core
+from bot.domain import PersonRef
+from tests.insight import reference
+from tests.insight.conftest import Team, Week, staffed, uniform
+from tests.support.chat import Chat, RecordingMessenger
+from tests.support.clock import FakeClock
+
+HIGH = {"trust": "5", "priority": "5", "lever": "speed", "rotating": "5"}
+LOW = {"trust": "2", "priority": "3", "lever": "privacy", "rotating": "2"}
+
+
+async def channel(
+    core: Core, messenger: RecordingMessenger, clock: FakeClock, cid: str, name: str
+) -> Team:
+    chat = Chat(core, messenger, channel_id=cid, channel_name=name)
+    boss = chat.person("UBOSSQ1Z")
+    await boss.says("/pulse setup mon 09:00 UTC 3")
+    return Team(chat, clock, boss)
+
+
+async def same_week(clock: FakeClock, weeks: dict[Team, Week]) -> None:
+    """Every channel runs its pulse in the same week, as a weekly schedule would."""
+    for team, week in weeks.items():
+        await team.open()
+        await team.answer(week)
+    clock.advance(days=3)
+    for team in weeks:
+        assert "is closed" in (await team.admin.says("/pulse close")).card.text()
+    clock.advance(days=4)
+
+
+async def test_the_digest_puts_the_biggest_drop_first(
+    core: Core, messenger: RecordingMessenger, clock: FakeClock
+) -> None:
+    falling = await staffed(await channel(core, messenger, clock, "C1", "campaigns"), m=3, i=3)
+    rising = await staffed(await channel(core, messenger, clock, "C2", "web-launch"), m=3, i=3)
+    quiet = await staffed(await channel(core, messenger, clock, "C3", "data"), m=3, i=1)
+    hidden = await channel(core, messenger, clock, "C4", "board-room")
+    messenger.members_by_channel["C4"].remove("UBOSSQ1Z")
+
+    good, bad = uniform(HIGH, HIGH, m=3, i=3), uniform(HIGH, LOW, m=3, i=3)
+    await same_week(clock, {falling: good, rising: bad, hidden: {}})
+    await same_week(
+        clock,
+        {
+            falling: bad,
+            rising: uniform(HIGH, {**HIGH, "trust": "4"}, m=3, i=3),
+            quiet: uniform(HIGH, HIGH, m=3, i=1),
+        },
+    )
+
+    reply = await falling.admin.says("/pulse digest now")
+    assert "Sent" in reply.card.text()
+    sent = messenger.posts[-1]
+    assert sent.to == PersonRef("test", "W1", "UBOSSQ1Z")
+    lines = [b.text for b in sent.card.blocks if isinstance(b, Text)]
+    assert [line.split("**")[1] for line in lines] == ["#campaigns", "#web-launch", "#data"]
+
+    drop = reference.score(bad) - reference.score(good)
+    assert drop < 0
+    assert f"**#campaigns** · **{reference.score(bad)}/100** (−{-drop})" in lines[0]
+    assert "Pulse #2: marketing 3 · IT 3 answered" in lines[0]
+    assert "Next: _" in lines[0]
+    assert "(+" in lines[1]
+    assert lines[2] == "**#data** · pulse #1: not enough answers yet (1 of 3 per side)."
+    text = sent.card.text()
+    assert "board-room" not in text
+    assert sent.card.summary.startswith("BridgePulse digest: #campaigns")
+
+
+async def test_a_digest_names_the_nudge_the_channel_was_given(
+    core: Core, messenger: RecordingMessenger, clock: FakeClock
+) -> None:
+    team = await staffed(await channel(core, messenger, clock, "C1", "campaigns"), m=3, i=3)
+    summary = await team.week(uniform(HIGH, {**HIGH, "trust": "1"}, m=3, i=3))
+    assert "Marketing: invite IT to your next retro" in summary.text()
+    await core.digests.send(team.admin.actor.person)
+    digest = messenger.posts[-1].card.text()
+    assert (
+        "Next: _5 · Build trust by trusting_ — Marketing: invite IT to your next retro and let "
+        "them own one decision." in digest
+    )
+
+
+async def test_a_channel_with_no_closed_pulse_says_so(
+    core: Core, messenger: RecordingMessenger, clock: FakeClock
+) -> None:
+    team = await channel(core, messenger, clock, "C1", "campaigns")
+    await team.admin.says("/pulse digest now")
+    assert "**#campaigns** · no pulse has closed yet." in messenger.posts[-1].card.text()
+
+
+async def test_no_channels_means_a_plain_note(chat: Chat) -> None:
+    person = chat.person("ULONELY1Z")
+    await person.says("/pulse digest now")
+    assert "you are not a member of any channel" in chat.last_post().text()

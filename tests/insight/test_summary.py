@@ -1,0 +1,201 @@
+"""Trend summaries over several weeks with known answers, through the real core and repository
+(SQLite and PostgreSQL): numbers equal the formula, change, nudge and follow-up, rotation, chart."""
+
+from __future__ import annotations
+
+import struct
+
+from bot.cards import Card, Facts, Image
+from bot.domain import Visibility
+from bot.imperatives import IMPERATIVES
+from bot.questions import default_question_set
+from tests.insight import reference
+from tests.insight.conftest import Team, engineer, marketer, staffed, uniform
+
+QSET = default_question_set()
+LEVERS = ("customer_data", "privacy", "speed", "reliability")
+
+
+def varied(seed: int) -> dict[str, dict[str, str]]:
+    """Four marketers and four IT people with different answers, changing every week."""
+    week = {}
+    for n in range(4):
+        week[marketer(n)] = {
+            "trust": str(1 + (seed + n) % 5),
+            "priority": str(1 + (seed * 2 + n) % 5),
+            "lever": LEVERS[(seed + n) % 2],
+            "rotating": str(1 + (seed + 2 * n) % 5),
+        }
+        week[engineer(n)] = {
+            "trust": str(1 + (seed * 3 + n) % 5),
+            "priority": str(1 + (seed + 3 * n) % 5),
+            "lever": LEVERS[(seed + n) % 3 + 1],
+            "rotating": str(1 + (seed + n * n) % 5),
+        }
+    return week
+
+
+def facts(card: Card) -> dict[str, str]:
+    return {k: v for b in card.blocks if isinstance(b, Facts) for k, v in b.items}
+
+
+async def test_the_numbers_equal_the_formula_week_after_week(team: Team) -> None:
+    await staffed(team)
+    previous: int | None = None
+    for seed in range(4):
+        week = varied(seed)
+        card = await team.week(week)
+        expected = reference.score(week)
+        text = card.text()
+        number = seed + 1
+        if previous is None:
+            assert f"Pulse #{number} in #campaigns: {expected}/100 (first score)" in text
+        else:
+            delta = expected - previous
+            sign = "±0" if delta == 0 else (f"+{delta}" if delta > 0 else f"−{-delta}")
+            assert (
+                f"Pulse #{number} in #campaigns: {expected}/100 ({sign} since pulse #{number - 1})"
+                in text
+            )
+        trust = facts(card)["Trust"]
+        assert trust.startswith(
+            f"Marketing {reference.on_scale(week, 'm', 'trust')} · "
+            f"IT {reference.on_scale(week, 'i', 'trust')}"
+        )
+        assert "answers: marketing 4 · IT 4 · other 0" in text
+        previous = expected
+    assert "`" in text and "over the last 4 pulses" in text
+
+
+async def test_a_hand_worked_week(team: Team) -> None:
+    await staffed(team)
+    card = await team.week(
+        uniform(
+            {"trust": "5", "priority": "4", "lever": "customer_data", "rotating": "4"},
+            {"trust": "3", "priority": "2", "lever": "privacy", "rotating": "3"},
+        )
+    )
+    # trust: (1 + .5)/2 × (1 − .5) = .375; priority: (.75 + .25)/2 × .5 = .25; levers: 0;
+    # rotating: (.75 + .5)/2 × .75 = .46875; mean .2734 → 27
+    text = card.text()
+    assert "Pulse #1 in #campaigns: 27/100 (first score)" in text
+    assert facts(card)["Trust"] == "Marketing 5.0 · IT 3.0 · gap 2.0"
+    assert facts(card)["Customer data access"] == "Marketing 100% · IT 0%"
+    assert facts(card)["Privacy & security"] == "Marketing 0% · IT 100%"
+    assert "the widest gap is on **Trust**: marketing 5.0, IT 3.0 — 2.0 points, IT lower." in text
+    assert "(agreement 0%)" in text
+    study = facts(card)
+    assert study["IT making co-operation a top priority"] == "0% here, 45% in the study"
+    assert study["Marketing making co-operation a top priority"].startswith("100% here")
+    assert study["Could count on the other team"].startswith("50% here")
+
+
+async def test_the_rotating_question_cycles_through_the_imperatives(team: Team) -> None:
+    await staffed(team, m=3, i=3)
+    answers = {"trust": "4", "priority": "4", "lever": "speed", "rotating": "4"}
+    seen = []
+    for _ in range(6):
+        card = await team.week(uniform(answers, answers, m=3, i=3))
+        rotating = [k for k in facts(card) if "this week's rotating question" in k]
+        assert len(rotating) == 1
+        seen.append(rotating[0])
+    expected = [
+        f"{QSET.rotating_item(i).short} (imperative {i}, this week's rotating question)"
+        for i in (1, 2, 3, 4, 5, 1)
+    ]
+    assert seen == expected
+
+
+async def test_a_nudge_names_its_imperative_is_followed_up_and_not_repeated_for_four_weeks(
+    team: Team,
+) -> None:
+    await staffed(team, m=3, i=3)
+    high = {"trust": "5", "priority": "5", "lever": "speed", "rotating": "5"}
+
+    def trust_week(it_trust: str) -> dict[str, dict[str, str]]:
+        return uniform(high, {**high, "trust": it_trust}, m=3, i=3)
+
+    first = (await team.week(trust_week("1"))).text()
+    imperative = IMPERATIVES[5].label
+    assert (
+        f"**Next step — imperative {imperative}:** Marketing: invite IT to your next retro" in first
+    )
+    assert "Why this one: trust gap 4.0 points, at or above 1.0 points." in first
+
+    second = (await team.week(trust_week("3"))).text()
+    assert "Next step" not in second  # the only nudge that fits was given a week ago
+    assert (
+        f"Last nudge (pulse #1), imperative {imperative}: the trust gap narrowed from "
+        "4.0 to 2.0 points (−2.0) — good progress." in second
+    )
+    third = (await team.week(trust_week("2"))).text()
+    assert "the trust gap widened from 4.0 to 3.0" not in third  # compared with when it was given
+    assert "the trust gap narrowed from 4.0 to 3.0 points (−1.0)" in third
+    for _ in range(2):  # pulses #4 and #5: within four weeks of pulse #1's nudge
+        assert "Next step" not in (await team.week(trust_week("2"))).text()
+    sixth = (await team.week(trust_week("2"))).text()  # 35 days after the first nudge
+    assert f"**Next step — imperative {imperative}:**" in sixth
+
+
+async def test_the_gap_widening_is_reported(team: Team) -> None:
+    await staffed(team, m=3, i=3)
+    high = {"trust": "5", "priority": "5", "lever": "speed", "rotating": "5"}
+    await team.week(uniform(high, {**high, "priority": "3"}, m=3, i=3))
+    text = (await team.week(uniform(high, {**high, "priority": "2"}, m=3, i=3))).text()
+    assert (
+        "Last nudge (pulse #1), imperative 2 · IT as strategic partner: the priority gap "
+        "widened from 2.0 to 3.0 points (+1.0)." in text
+    )
+
+
+async def test_the_summary_carries_a_real_chart(team: Team) -> None:
+    await staffed(team)
+    for seed in range(3):
+        card = await team.week(varied(seed))
+    (attachment,) = card.attachments
+    assert attachment.filename == "chart.png" and attachment.mime == "image/png"
+    png = attachment.content
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (800, 500)
+    assert 10_000 < len(png) < 300_000
+    (image,) = [b for b in card.blocks if isinstance(b, Image)]
+    assert image.url == "attachment:chart.png"
+    assert image.alt == attachment.alt and image.alt.startswith("Line chart of the alignment score")
+    assert f"#3 {reference.score(varied(2))}" in image.alt
+
+
+async def test_below_the_threshold_the_summary_has_counts_and_a_next_step(team: Team) -> None:
+    await staffed(team, m=3, i=2)
+    card = await team.week(uniform({"trust": "5"}, {"trust": "1"}, m=3, i=2))
+    text = card.text()
+    assert "not enough answers for figures" in text
+    assert "Marketing 3 and IT 2 answered; figures need 3 per side" in text
+    assert "**Next step:** ask 1 more IT colleague to answer the next pulse." in text
+    assert "/100" not in text and "5.0" not in text and not card.attachments
+
+
+async def test_posting_a_summary_again_records_one_nudge(team: Team) -> None:
+    await staffed(team, m=3, i=3)
+    high = {"trust": "5", "priority": "5", "lever": "speed", "rotating": "5"}
+    first = await team.week(uniform(high, {**high, "trust": "1"}, m=3, i=3))
+    core = team.chat.core
+    channel = await core.deps.repo.find_channel(ref=team.chat.channel)
+    assert channel is not None
+    history = await core.deps.repo.poll_history(channel_id=channel.id, limit=1)
+    await core.polls.finish(history[-1].poll.id)
+    again = team.chat.last_post()
+    assert again.text() == first.text()
+    nudges = await core.deps.repo.nudges_since(
+        channel_id=channel.id, since=team.clock.moment.replace(year=2000)
+    )
+    assert [n.nudge_id for n in nudges] == ["trust-gap"]
+
+
+async def test_alignment_after_close_agrees_with_the_summary(team: Team) -> None:
+    await staffed(team)
+    week = varied(7)
+    await team.week(week)
+    reply = await team.admin.says("/alignment")
+    assert reply.visibility is Visibility.EPHEMERAL
+    assert f"{reference.score(week)}/100" in reply.card.text()

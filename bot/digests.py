@@ -19,20 +19,16 @@ class DigestService:
         """Every BridgePulse channel of the person's workspace that they are a member of."""
         deps = self._deps
         messenger = deps.messenger(person.platform)
-        entries = []
-        for channel in await deps.repo.workspace_channels(
-            platform=person.platform, workspace_id=person.workspace_id
-        ):
-            if channel.schedule is None:
-                continue
-            if person.user_id not in await messenger.members(channel=channel.ref):
-                continue
-            entries.append(
-                DigestEntry(
-                    channel.name or channel.ref.channel_id, await self._results.report(channel)
-                )
+        followed = [
+            channel
+            for channel in await deps.repo.workspace_channels(
+                platform=person.platform, workspace_id=person.workspace_id
             )
-        return entries
+            if channel.schedule is not None
+            and person.user_id in await messenger.members(channel=channel.ref)
+        ]
+        reports = await self._results.reports(followed)
+        return [DigestEntry(c.name or c.ref.channel_id, reports[c.id]) for c in followed]
 
     async def digest(self, person: PersonRef) -> Card:
         return digest_card(await self.entries_for(person), k=self._deps.k)

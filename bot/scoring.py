@@ -21,6 +21,7 @@ from bot.questions import LIKERT_VALUES, Question, QuestionSet
 COMPONENTS = ("trust", "priority", "lever", "rotating")
 #: Decimals kept in published levels, gaps, shares and components.
 PRECISION = 4
+_SIDE_BY_VALUE = {s.value: s for s in Side}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,8 @@ class Participation:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Participation:
-        return cls(**{k: int(data.get(k, 0)) for k in ("marketing", "it", "other", "pending")})
+        get = data.get
+        return cls(get("marketing", 0), get("it", 0), get("other", 0), get("pending", 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,19 +93,16 @@ class Figures:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Figures:
+        # Hot path (every trend point of every report): JSON already yields floats and ints.
+        side = _SIDE_BY_VALUE
         return cls(
             score=data["score"],
-            components={k: float(v) for k, v in data["components"].items()},
-            component_imperative={k: int(v) for k, v in data["component_imperative"].items()},
-            per_imperative={int(k): int(v) for k, v in data["per_imperative"].items()},
-            levels={
-                q: {Side(s): float(v) for s, v in lv.items()} for q, lv in data["levels"].items()
-            },
-            gaps={q: float(v) for q, v in data["gaps"].items()},
-            lever_shares={
-                Side(s): {o: float(v) for o, v in sh.items()}
-                for s, sh in data["lever_shares"].items()
-            },
+            components=dict(data["components"]),
+            component_imperative=dict(data["component_imperative"]),
+            per_imperative={int(k): v for k, v in data["per_imperative"].items()},
+            levels={q: {side[s]: v for s, v in lv.items()} for q, lv in data["levels"].items()},
+            gaps=dict(data["gaps"]),
+            lever_shares={side[s]: dict(sh) for s, sh in data["lever_shares"].items()},
         )
 
 

@@ -357,8 +357,14 @@ async def test_batch_reads_match_the_single_ones(repo: SqlRepository) -> None:
         for week in range(i + 2):  # channel i has i + 2 polls, the newest open
             channel, poll = await new_poll(repo, period=f"w{week}", ref=ref)
             polls[(i, week)] = poll
-            await repo.record_answer(poll_id=poll.id, respondent=f"h{i}", side=Side.IT,
-                                     question_id="trust", value=str(1 + week), at=T0)
+            await repo.record_answer(
+                poll_id=poll.id,
+                respondent=f"h{i}",
+                side=Side.IT,
+                question_id="trust",
+                value=str(1 + week),
+                at=T0,
+            )
             if week < i + 1:
                 await repo.mark_closed(poll_id=poll.id, closed_at=T0)
     channels = [await repo.find_channel(ref=ref) for ref in refs]

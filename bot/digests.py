@@ -22,15 +22,18 @@ class DigestService:
         """Every BridgePulse channel of the person's workspace that they are a member of."""
         deps = self._deps
         messenger = deps.messenger(person.platform)
+        followed = [
+            channel
+            for channel in await deps.repo.workspace_channels(
+                platform=person.platform, workspace_id=person.workspace_id
+            )
+            if channel.schedule is not None
+            and person.user_id in await messenger.members(channel=channel.ref)
+        ]
+        reports = await self._results.reports(followed)
         entries = []
-        for channel in await deps.repo.workspace_channels(
-            platform=person.platform, workspace_id=person.workspace_id
-        ):
-            if channel.schedule is None:
-                continue
-            if person.user_id not in await messenger.members(channel=channel.ref):
-                continue
-            report = await self._results.report(channel)
+        for channel in followed:
+            report = reports[channel.id]
             figures_of = {
                 p.poll.id: (p.result.figures, self._results.question_set(p.poll), p.poll.number)
                 for p in report.points

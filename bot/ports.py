@@ -98,6 +98,12 @@ class PollStore(Protocol):
         """The channel's latest `limit` polls, oldest first."""
         ...
 
+    async def poll_histories(
+        self, *, channel_ids: Sequence[int], limit: int
+    ) -> dict[int, list[PollHistoryItem]]:
+        """`poll_history` for many channels in one round trip (digests, mass summaries)."""
+        ...
+
     async def due_polls(self, *, now: datetime) -> list[Poll]:
         """Open polls whose closing time has passed."""
         ...
@@ -116,6 +122,10 @@ class AnswerStore(Protocol):
     ) -> AnswerOutcome: ...
 
     async def answers(self, *, poll_id: int) -> list[AnswerRecord]: ...
+    async def answers_of_polls(self, *, poll_ids: Sequence[int]) -> dict[int, list[AnswerRecord]]:
+        """`answers` for many polls in one round trip."""
+        ...
+
     async def answered(self, *, poll_id: int, respondent: str) -> dict[str, str]:
         """The respondent's current answers in the poll, by question id."""
         ...

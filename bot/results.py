@@ -3,9 +3,12 @@ figures the differencing guard allows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.context import Deps
-from bot.domain import Channel, Poll
+from bot.domain import AnswerRecord, Channel, Poll
 from bot.insight.disclosure import DisclosureGuard
+from bot.ports import PollHistoryItem
 from bot.questions import QuestionSet
 from bot.scoring import PollResult, compute_result
 from bot.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report
@@ -19,27 +22,61 @@ class ResultService:
     def question_set(self, poll: Poll) -> QuestionSet:
         return self._deps.question_sets.get(poll.question_set, poll.question_set_version)
 
-    async def compute(self, poll: Poll) -> PollResult:
-        answers = await self._deps.repo.answers(poll_id=poll.id)
+    def score(self, poll: Poll, answers: list[AnswerRecord]) -> PollResult:
         return compute_result(
             answers, question_set=self.question_set(poll), poll_number=poll.number, k=self._deps.k
         )
 
+    async def compute(self, poll: Poll) -> PollResult:
+        return self.score(poll, await self._deps.repo.answers(poll_id=poll.id))
+
     async def report(self, channel: Channel, *, polls: int = TREND_POLLS) -> ScoreReport:
         """The channel's latest polls with results: stored for closed polls, guarded for the open one."""
         history = await self._deps.repo.poll_history(channel_id=channel.id, limit=polls)
-        points = []
-        for item in history:
-            result = item.result
-            if item.poll.is_open:  # never the live figures: see bot.insight.disclosure
-                so_far = await self._guard.so_far(item.poll, self.question_set(item.poll))
-                points.append(TrendPoint(item.poll, so_far.result, so_far.as_of))
-                continue
-            if result is None:  # closed but its result was never stored (crash)
-                result = await self.compute(item.poll)
-                await self._deps.repo.store_result(poll_id=item.poll.id, result=result)
-            if result.published and not result.participation.meets(self._deps.k):
-                # k was raised since this poll closed: the stricter rule applies to old polls too
-                result = PollResult(k=self._deps.k, participation=result.participation)
-            points.append(TrendPoint(item.poll, result))
-        return build_report(points, k=self._deps.k)
+        return (await self._assemble({channel.id: history}))[channel.id]
+
+    async def reports(
+        self, channels: Sequence[Channel], *, polls: int = TREND_POLLS
+    ) -> dict[int, ScoreReport]:
+        """`report` for many channels with a fixed number of history and answer round trips
+        (digests, home views, mass closes)."""
+        histories = await self._deps.repo.poll_histories(
+            channel_ids=[c.id for c in channels], limit=polls
+        )
+        return await self._assemble(histories)
+
+    async def _assemble(
+        self, histories: dict[int, list[PollHistoryItem]]
+    ) -> dict[int, ScoreReport]:
+        unstored = [
+            item.poll for items in histories.values() for item in items if item.result is None
+        ]
+        answers = (
+            await self._deps.repo.answers_of_polls(poll_ids=[p.id for p in unstored])
+            if unstored
+            else {}
+        )
+        points: dict[int, TrendPoint] = {}
+        for poll in unstored:
+            polled = answers.get(poll.id, [])
+            if poll.is_open:  # never the live figures: see bot.insight.disclosure
+                so_far = await self._guard.so_far(poll, self.question_set(poll), polled)
+                points[poll.id] = TrendPoint(poll, so_far.result, so_far.as_of)
+            else:  # closed but its result was never stored (crash mid-close)
+                result = self.score(poll, polled)
+                await self._deps.repo.store_result(poll_id=poll.id, result=result)
+                points[poll.id] = TrendPoint(poll, result)
+        return {
+            channel_id: build_report(
+                [points.get(item.poll.id) or self._stored(item) for item in items], k=self._deps.k
+            )
+            for channel_id, items in histories.items()
+        }
+
+    def _stored(self, item: PollHistoryItem) -> TrendPoint:
+        result = item.result
+        assert result is not None
+        if result.published and not result.participation.meets(self._deps.k):
+            # k was raised since this poll closed: the stricter rule applies to old polls too
+            result = PollResult(k=self._deps.k, participation=result.participation)
+        return TrendPoint(item.poll, result)

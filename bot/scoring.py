@@ -8,16 +8,20 @@ the privacy threshold k; below it a result carries participation counts and noth
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from bot.domain import SCORED_SIDES, AnswerRecord, Side
-from bot.questions import Question, QuestionSet
+from bot.questions import LIKERT_VALUES, Question, QuestionSet
 
 #: Component keys, in the order of the formula's mean.
 COMPONENTS = ("trust", "priority", "lever", "rotating")
+#: Decimals kept in published levels, gaps, shares and components.
+PRECISION = 4
+_SIDE_BY_VALUE = {s.value: s for s in Side}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +59,8 @@ class Participation:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Participation:
-        return cls(**{k: int(data.get(k, 0)) for k in ("marketing", "it", "other", "pending")})
+        get = data.get
+        return cls(get("marketing", 0), get("it", 0), get("other", 0), get("pending", 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,19 +93,16 @@ class Figures:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Figures:
+        # Hot path (every trend point of every report): JSON already yields floats and ints.
+        side = _SIDE_BY_VALUE
         return cls(
             score=data["score"],
-            components={k: float(v) for k, v in data["components"].items()},
-            component_imperative={k: int(v) for k, v in data["component_imperative"].items()},
-            per_imperative={int(k): int(v) for k, v in data["per_imperative"].items()},
-            levels={
-                q: {Side(s): float(v) for s, v in lv.items()} for q, lv in data["levels"].items()
-            },
-            gaps={q: float(v) for q, v in data["gaps"].items()},
-            lever_shares={
-                Side(s): {o: float(v) for o, v in sh.items()}
-                for s, sh in data["lever_shares"].items()
-            },
+            components=dict(data["components"]),
+            component_imperative=dict(data["component_imperative"]),
+            per_imperative={int(k): v for k, v in data["per_imperative"].items()},
+            levels={q: {side[s]: v for s, v in lv.items()} for q, lv in data["levels"].items()},
+            gaps=dict(data["gaps"]),
+            lever_shares={side[s]: dict(sh) for s, sh in data["lever_shares"].items()},
         )
 
 
@@ -177,11 +179,8 @@ def compute_result(
 ) -> PollResult:
     """Score one poll from its answers; below the privacy threshold only counts come back."""
     asked = {q.id: q for q in question_set.for_poll(poll_number)}
-    valid = [
-        a
-        for a in answers
-        if a.question_id in asked and question_set.is_valid_answer(asked[a.question_id], a.value)
-    ]
+    accepted = {q.id: _accepted_values(q) for q in asked.values()}
+    valid = [a for a in answers if a.value in accepted.get(a.question_id, ())]
     participation = participation_of(valid)
     if not participation.meets(k):
         return PollResult(k=k, participation=participation)
@@ -206,14 +205,14 @@ def _figures(answers: list[AnswerRecord], questions: list[Question]) -> Figures:
         per_side = {s: values.get((q.id, s), []) for s in SCORED_SIDES}
         if q.is_likert:
             means = {s: _mean(v) for s, v in per_side.items() if v}
-            levels[q.id] = {s: float(m) for s, m in means.items()}
+            levels[q.id] = {s: _float(m) for s, m in means.items()}
             if len(means) == 2:
                 l_m, l_it = means[Side.MARKETING], means[Side.IT]
                 exact[key] = likert_component(l_m, l_it)
-                gaps[q.id] = float(4 * (l_m - l_it))
+                gaps[q.id] = _float(4 * (l_m - l_it))
         else:
             shares = {s: _shares(v) for s, v in per_side.items() if v}
-            lever_shares = {s: {o: float(p) for o, p in sh.items()} for s, sh in shares.items()}
+            lever_shares = {s: {o: _float(p) for o, p in sh.items()} for s, sh in shares.items()}
             if len(shares) == 2:
                 exact[key] = lever_agreement(shares[Side.MARKETING], shares[Side.IT])
         if key in exact:
@@ -226,7 +225,7 @@ def _figures(answers: list[AnswerRecord], questions: list[Question]) -> Figures:
     per_imperative = {i: round_half_up(100 * _mean_of(v)) for i, v in sorted(by_imperative.items())}
     return Figures(
         score=score,
-        components={k: float(exact[k]) for k in COMPONENTS if k in exact},
+        components={k: _float(exact[k]) for k in COMPONENTS if k in exact},
         component_imperative=component_imperative,
         per_imperative=per_imperative,
         levels=levels,
@@ -235,8 +234,15 @@ def _figures(answers: list[AnswerRecord], questions: list[Question]) -> Figures:
     )
 
 
+def _accepted_values(question: Question) -> frozenset[str]:
+    if question.is_likert:
+        return frozenset(LIKERT_VALUES)
+    return frozenset(o.value for o in question.options)
+
+
 def _mean(values: list[str]) -> Fraction:
-    return _mean_of([normalise(v) for v in values])
+    """Mean of x = (v − 1)/4 as one exact fraction: Σ(v − 1) / 4n."""
+    return Fraction(sum(int(v) for v in values) - len(values), 4 * len(values))
 
 
 def _mean_of(values: list[Fraction]) -> Fraction:
@@ -244,7 +250,10 @@ def _mean_of(values: list[Fraction]) -> Fraction:
 
 
 def _shares(values: list[str]) -> dict[str, Fraction]:
-    counts: dict[str, int] = {}
-    for v in values:
-        counts[v] = counts.get(v, 0) + 1
-    return {o: Fraction(n, len(values)) for o, n in counts.items()}
+    return {o: Fraction(n, len(values)) for o, n in Counter(values).items()}
+
+
+def _float(value: Fraction) -> float:
+    """Published shares and levels carry 4 decimals (messages show at most 1); the score and the
+    per-imperative scores are computed from the exact fractions."""
+    return round(float(value), PRECISION)

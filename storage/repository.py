@@ -8,7 +8,7 @@ database stay correct without locks held across network calls.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time
 from typing import Any
@@ -59,7 +59,9 @@ WORKSPACE, CHANNEL, POLL, ANSWER = _t(WorkspaceRow), _t(ChannelRow), _t(PollRow)
 SIDE, SUBSCRIPTION, CONVERSATION = _t(SideRow), _t(SubscriptionRow), _t(ConversationRow)
 CLAIM, DELIVERY, NUDGE = _t(StepClaimRow), _t(DeliveryRow), _t(NudgeRow)
 DISCLOSURE = _t(DisclosureRow)
+LATEST = POLL.alias("latest")
 _CONNECTION_ERRORS = (OSError, ConnectionError, asyncio.TimeoutError)
+_SIDES: dict[str | None, Side | None] = {None: None, **{s.value: s for s in Side}}
 
 
 class SqlRepository:
@@ -329,6 +331,28 @@ class SqlRepository:
             for r in reversed(rows)
         ]
 
+    async def poll_histories(
+        self, *, channel_ids: Sequence[int], limit: int
+    ) -> dict[int, list[PollHistoryItem]]:
+        histories: dict[int, list[PollHistoryItem]] = {c: [] for c in channel_ids}
+        newest = (
+            select(func.max(LATEST.c.number))
+            .where(LATEST.c.channel_id == POLL.c.channel_id)
+            .scalar_subquery()
+        )
+        async with self._tx() as conn:
+            for chunk in _chunks(list(channel_ids)):
+                rows = (
+                    await conn.execute(
+                        select(POLL)
+                        .where(POLL.c.channel_id.in_(chunk), POLL.c.number > newest - limit)
+                        .order_by(POLL.c.channel_id, POLL.c.number)
+                    )
+                ).all()
+                for r in rows:
+                    histories[r.channel_id].append(_history_item(r))
+        return histories
+
     async def due_polls(self, *, now: datetime) -> list[Poll]:
         async with self._tx() as conn:
             rows = (
@@ -401,6 +425,25 @@ class SqlRepository:
             AnswerRecord(r.respondent, Side(r.side) if r.side else None, r.question_id, r.value)
             for r in rows
         ]
+
+    async def answers_of_polls(self, *, poll_ids: Sequence[int]) -> dict[int, list[AnswerRecord]]:
+        found: dict[int, list[AnswerRecord]] = {p: [] for p in poll_ids}
+        async with self._tx() as conn:
+            for chunk in _chunks(list(poll_ids)):
+                rows = (
+                    await conn.execute(
+                        select(
+                            ANSWER.c.poll_id,
+                            ANSWER.c.respondent,
+                            ANSWER.c.side,
+                            ANSWER.c.question_id,
+                            ANSWER.c.value,
+                        ).where(ANSWER.c.poll_id.in_(chunk))
+                    )
+                ).all()
+                for r in rows:
+                    found[r.poll_id].append(_answer(r))
+        return found
 
     async def answered(self, *, poll_id: int, respondent: str) -> dict[str, str]:
         async with self._tx() as conn:
@@ -732,6 +775,21 @@ class SqlRepository:
     async def drop_disclosure(self, *, poll_id: int) -> None:
         async with self._tx(write=True) as conn:
             await conn.execute(delete(DISCLOSURE).where(DISCLOSURE.c.poll_id == poll_id))
+
+
+def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:
+    """Keep IN lists well under SQLite's and asyncpg's parameter limits."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _answer(row: Any) -> AnswerRecord:
+    return AnswerRecord(row.respondent, _SIDES[row.side], row.question_id, row.value)
+
+
+def _history_item(row: Row[Any]) -> PollHistoryItem:
+    closed = row.result is not None and row.closed_at is not None
+    return PollHistoryItem(_poll(row), PollResult.from_dict(row.result) if closed else None)
 
 
 def _utcnow() -> datetime:

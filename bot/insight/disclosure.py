@@ -175,9 +175,9 @@ class DisclosureGuard:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
-    async def so_far(self, poll: Poll, qset: QuestionSet) -> SoFar:
+    async def so_far(self, poll: Poll, qset: QuestionSet, answers: list[AnswerRecord]) -> SoFar:
+        """The publishable result of an open poll, given its current answers."""
         deps = self._deps
-        answers = await deps.repo.answers(poll_id=poll.id)
         live_result = compute_result(answers, question_set=qset, poll_number=poll.number, k=deps.k)
         live = Snapshot(
             contributions(answers, poll_id=poll.id, qset=qset, poll_number=poll.number),

@@ -348,3 +348,33 @@ async def test_many_concurrent_voters_are_all_counted(repo: SqlRepository, n: in
     )
     assert len(await repo.answers(poll_id=poll.id)) == 2 * n
     assert (await repo.participation(poll_id=poll.id)).total == n
+
+
+async def test_batch_reads_match_the_single_ones(repo: SqlRepository) -> None:
+    refs = [ChannelRef("slack", "T1", f"C{i}") for i in range(3)]
+    polls = {}
+    for i, ref in enumerate(refs):
+        for week in range(i + 2):  # channel i has i + 2 polls, the newest open
+            channel, poll = await new_poll(repo, period=f"w{week}", ref=ref)
+            polls[(i, week)] = poll
+            await repo.record_answer(
+                poll_id=poll.id,
+                respondent=f"h{i}",
+                side=Side.IT,
+                question_id="trust",
+                value=str(1 + week),
+                at=T0,
+            )
+            if week < i + 1:
+                await repo.mark_closed(poll_id=poll.id, closed_at=T0)
+    channels = [await repo.find_channel(ref=ref) for ref in refs]
+    ids = [c.id for c in channels if c is not None]
+    histories = await repo.poll_histories(channel_ids=[*ids, 999_999], limit=2)
+    assert histories[999_999] == []
+    for channel_id in ids:
+        assert histories[channel_id] == await repo.poll_history(channel_id=channel_id, limit=2)
+    assert [h.poll.number for h in histories[ids[2]]] == [3, 4]
+    poll_ids = [p.id for p in polls.values()]
+    batch = await repo.answers_of_polls(poll_ids=poll_ids)
+    for poll_id in poll_ids:
+        assert batch[poll_id] == await repo.answers(poll_id=poll_id)

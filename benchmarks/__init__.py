@@ -1,0 +1,1 @@
+"""Benchmarks: measured figures behind BENCHMARKS.md (run with `make bench`)."""

@@ -1,0 +1,70 @@
+"""Events API: the App Home tab and uninstalls, each delivery acted on once.
+
+Slack redelivers an event it thinks failed (`X-Slack-Retry-Num`), possibly to another replica,
+so every event first claims its `event_id` in the shared database; a redelivery finds the claim
+taken and is acknowledged without doing anything again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+from bot.core import Core
+from bot.domain import Actor
+from bot.ports import ClaimStore, Clock
+from handlers.slack.inflight import InFlight
+from handlers.slack.messenger import PLATFORM, SlackMessenger
+
+log = logging.getLogger(__name__)
+#: Every bot event BridgePulse subscribes to in manifest.yml.
+EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
+
+
+def register(
+    app: AsyncApp,
+    *,
+    core: Core,
+    messenger: SlackMessenger,
+    claims: ClaimStore,
+    clock: Clock,
+    inflight: InFlight,
+    replica: str,
+    installations: bool,
+) -> None:
+    async def once_per_event(
+        body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        if body.get("type") == "event_callback" and not await claims.claim(
+            scope=f"slack-event:{body['team_id']}",
+            step="event",
+            period=str(body["event_id"]),
+            by=replica,
+            at=clock.now(),
+        ):
+            return BoltResponse(status=200, body="")  # a redelivery: already handled
+        await next()
+        return None
+
+    async def on_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return
+        async with inflight:
+            actor = Actor(PLATFORM, str(body["team_id"]), str(event["user"]))
+            card = await core.home(actor=actor, prefix="/")
+            await messenger.publish_home(actor=actor, card=card)
+
+    async def on_uninstalled(body: dict[str, Any]) -> None:
+        log.warning("BridgePulse was uninstalled from Slack workspace %s", body.get("team_id"))
+
+    app.middleware(once_per_event)
+    app.event("app_home_opened")(on_home_opened)
+    if installations:  # multi-workspace: forget the workspace's stored tokens
+        app.enable_token_revocation_listeners()
+    else:
+        app.event("app_uninstalled")(on_uninstalled)
+        app.event("tokens_revoked")(on_uninstalled)

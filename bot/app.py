@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.context import Deps, SystemClock
 from bot.core import Core
@@ -54,10 +55,15 @@ class Application:
 
 
 async def build_application(
-    settings: Settings, *, clock: Clock | None = None, refresh_delay: float = 1.0
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    refresh_delay: float = 1.0,
+    engine: AsyncEngine | None = None,
 ) -> Application:
-    """Build every part of the server from validated settings (the schema must be migrated)."""
-    engine = create_engine(settings.database_url)
+    """Build every part of the server from validated settings (the schema must be migrated).
+    `engine` replaces the one DATABASE_URL describes (tests: an isolated PostgreSQL schema)."""
+    engine = engine or create_engine(settings.database_url)
     repo = SqlRepository(engine)
     telemetry = PrometheusTelemetry()
     messengers: dict[str, Messenger] = {}

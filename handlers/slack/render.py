@@ -218,6 +218,8 @@ def block_problem(blocks: list[JsonDict]) -> str | None:
                 parsed_element.validate_json()
         except SlackObjectFormationError as exc:
             return str(exc)
+        except (AttributeError, KeyError, TypeError):
+            return "malformed block"
     return None
 
 

@@ -94,7 +94,8 @@ class SlackWorkspace:
         headers: dict[str, str] | None = None,
     ) -> HttpResult:
         """POST a body to /slack/events, signed unless `headers` says otherwise."""
-        all_headers = {"Content-Type": content_type, **(headers or signed_headers(body))}
+        signature = headers if headers is not None else signed_headers(body)
+        all_headers = {"Content-Type": content_type, **signature}
         async with self.http.post(
             f"{self.server_url}/slack/events", data=body, headers=all_headers
         ) as response:

@@ -49,7 +49,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "chat.update": frozenset({"chat:write"}),
     "chat.postEphemeral": frozenset({"chat:write"}),
     "conversations.open": frozenset({"im:write"}),
-    "conversations.members": frozenset({"channels:read"}),  # groups:read for private channels
+    "conversations.members": frozenset(),  # channels:read, or groups:read for a private channel
     "users.info": frozenset({"users:read"}),
     "views.publish": frozenset(),
     "files.getUploadURLExternal": frozenset({"files:write"}),
@@ -123,6 +123,8 @@ class ApiCall:
     team_id: str | None
     status: int
     error: str | None
+    #: The scopes this call relied on (empty unless it succeeded).
+    scopes: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -154,9 +156,14 @@ class FakeSlack:
         app_id: str = "A0BRIDGEPULSE",
         client_id: str = "111.222",
         client_secret: str = "fake-client-secret",
+        app_token: str = "xapp-1-A0BRIDGEPULSE-fake",
     ) -> None:
         self.rate_limits = rate_limits or RateLimits()
         self.app_id, self.client_id, self.client_secret = app_id, client_id, client_secret
+        self.app_token = app_token
+        #: Socket Mode: acknowledgements the bot sent back, by envelope id.
+        self.socket_acks: dict[str, Args] = {}
+        self._sockets: list[web.WebSocketResponse] = []
         self.workspaces: dict[str, Workspace] = {}
         self.calls: list[ApiCall] = []
         self.messages: dict[str, list[Message]] = defaultdict(list)
@@ -171,12 +178,14 @@ class FakeSlack:
         self._last_post: dict[tuple[str, str], float] = {}
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._changed: asyncio.Condition | None = None
+        self._used: set[str] = set()
         self._runner: web.AppRunner | None = None
         self.web = web.Application(client_max_size=8 * 1024 * 1024)
         self.web.router.add_post("/api/{method}", self._api)
         self.web.router.add_get("/api/{method}", self._api)
         self.web.router.add_post("/upload/{file_id}", self._upload)
         self.web.router.add_post("/response/{response_id}", self._response)
+        self.web.router.add_get("/socket", self._socket)
 
     # ---- set-up ---------------------------------------------------------------------------
 
@@ -263,6 +272,8 @@ class FakeSlack:
         return self.url
 
     async def close(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -300,23 +311,27 @@ class FakeSlack:
         failure = self._take_failure(method)
         if failure is not None:
             return await self._fail(request, method, args, failure)
-        ws = self._authenticate(request, args, method)
-        status, body = 200, self._answer(ws, method, args)
+        token = _token(request, args, method)
+        ws = next((w for w in self.workspaces.values() if w.token == token), None)
+        self._used = set()
+        status, body = 200, self._answer(ws, token, method, args)
         if body.get("error") == "ratelimited":
             status = 429
-        self.calls.append(
-            ApiCall(method, args, ws.team_id if ws else None, status, body.get("error"))
-        )
+        used = frozenset(self._used) if body.get("ok") else frozenset()
+        team = ws.team_id if ws else None
+        self.calls.append(ApiCall(method, args, team, status, body.get("error"), used))
         await self._notify()
         headers = {"Retry-After": str(self.rate_limits.retry_after)} if status == 429 else None
         return web.json_response(body, status=status, headers=headers)
 
-    def _answer(self, ws: Workspace | None, method: str, args: Args) -> Args:
+    def _answer(self, ws: Workspace | None, token: str | None, method: str, args: Args) -> Args:
+        if method == "oauth.v2.access":
+            return self._oauth_access(args)
+        if method == "apps.connections.open":
+            return self._connections_open(token)
         handler = self._methods().get(method)
         if handler is None:
             return _error("unknown_method")
-        if method == "oauth.v2.access":
-            return handler(None, args)  # type: ignore[arg-type]
         if ws is None:
             return _error("invalid_auth")
         if self._over_workspace_rate(ws):
@@ -324,6 +339,7 @@ class FakeSlack:
         needed = METHOD_SCOPES.get(method, frozenset())
         if needed and not needed & ws.scopes:
             return {**_error("missing_scope"), "needed": ",".join(sorted(needed))}
+        self._used |= needed & ws.scopes
         try:
             return handler(ws, args)
         except (KeyError, TypeError, ValueError):
@@ -341,7 +357,6 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
-            "oauth.v2.access": self._oauth_access,
         }
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -433,8 +448,10 @@ class FakeSlack:
         channel = ws.channels.get(str(args["channel"]))
         if channel is None:
             return _error("channel_not_found")
-        if channel.is_private and "groups:read" not in ws.scopes:
-            return {**_error("missing_scope"), "needed": "groups:read"}
+        scope = "groups:read" if channel.is_private else "channels:read"
+        if scope not in ws.scopes:
+            return {**_error("missing_scope"), "needed": scope}
+        self._used.add(scope)
         if channel.is_private and ws.bot_user_id not in channel.members:
             return _error("channel_not_found")
         start = int(args.get("cursor") or 0)
@@ -500,7 +517,7 @@ class FakeSlack:
             self.messages[channel.id].append(message)
         return {"ok": True, "files": shared}
 
-    def _oauth_access(self, _ws: Workspace | None, args: Args) -> Args:
+    def _oauth_access(self, args: Args) -> Args:
         if (args.get("client_id"), args.get("client_secret")) != (
             self.client_id,
             self.client_secret,
@@ -526,18 +543,47 @@ class FakeSlack:
             "is_enterprise_install": False,
         }
 
-    # ---- helpers ------------------------------------------------------------------------------
+    def _connections_open(self, token: str | None) -> Args:
+        if token != self.app_token:
+            return _error("invalid_auth")
+        return {"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}/socket"}
 
-    def _authenticate(self, request: web.Request, args: Args, method: str) -> Workspace | None:
-        header = request.headers.get("Authorization", "")
-        if method == "oauth.v2.access" and header.startswith("Basic "):
-            decoded = base64.b64decode(header[6:]).decode("utf-8", "replace")
-            args["client_id"], _, args["client_secret"] = decoded.partition(":")
-            return None
-        token = (
-            header.removeprefix("Bearer ") if header.startswith("Bearer ") else args.get("token")
+    # ---- Socket Mode ---------------------------------------------------------------------------
+
+    async def send_envelope(self, kind: str, payload: Args, *, retry_attempt: int = 0) -> str:
+        """Push an envelope (`slash_commands`, `interactive`, `events_api`) to the connected
+        bot; returns its envelope id (its acknowledgement lands in `socket_acks`)."""
+        assert self._sockets, "no Socket Mode connection"
+        envelope_id = f"env-{next(self._ids)}"
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": retry_attempt,
+                "retry_reason": "timeout" if retry_attempt else "",
+            }
         )
-        return next((w for w in self.workspaces.values() if w.token == token), None)
+        return envelope_id
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await self._notify()
+        await ws.send_json({"type": "hello", "num_connections": len(self._sockets)})
+        async for frame in ws:
+            if frame.type != web.WSMsgType.TEXT:
+                continue
+            ack = json.loads(frame.data)
+            if isinstance(ack, dict) and "envelope_id" in ack:
+                self.socket_acks[str(ack["envelope_id"])] = ack
+                await self._notify()
+        self._sockets.remove(ws)
+        return ws
+
+    # ---- helpers ------------------------------------------------------------------------------
 
     def _postable(self, ws: Workspace, channel_id: str) -> FakeChannel | Args:
         """The channel a message may go to, or Slack's error."""
@@ -552,6 +598,7 @@ class FakeSlack:
             return _error("channel_not_found")
         if "chat:write.public" not in ws.scopes:
             return _error("not_in_channel")
+        self._used.add("chat:write.public")
         return channel
 
     def _find(self, channel: str, ts: str) -> Message | None:
@@ -607,6 +654,19 @@ class FakeSlack:
         if self._changed is not None:
             async with self._changed:
                 self._changed.notify_all()
+
+
+def _token(request: web.Request, args: Args, method: str) -> str | None:
+    """The caller's token; for oauth.v2.access, the client credentials go into `args`."""
+    header = request.headers.get("Authorization", "")
+    if method == "oauth.v2.access" and header.startswith("Basic "):
+        decoded = base64.b64decode(header[6:]).decode("utf-8", "replace")
+        args["client_id"], _, args["client_secret"] = decoded.partition(":")
+        return None
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ")
+    token = args.get("token")
+    return str(token) if token else None
 
 
 async def _arguments(request: web.Request) -> Args:

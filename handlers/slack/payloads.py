@@ -19,7 +19,7 @@ from handlers.slack.render import neutral_action
 PLATFORM = "slack"
 Kind = Literal["command", "interaction", "event", "url_verification", "ssl_check", "rate_limited"]
 JsonDict = dict[str, Any]
-#: Largest body Slack plausibly sends; aiohttp's own limit (bot/app.py) answers 413 above it.
+#: Longest team, user, channel or event id accepted (Slack's are about a dozen characters).
 _ID_CHARS = 64
 
 

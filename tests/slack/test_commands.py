@@ -12,7 +12,9 @@ from tests.support.clock import FakeClock
 from tests.support.slack import SlackPerson, block_texts, message_text
 
 
-async def team(stack: SlackStack, marketing: int, it: int) -> tuple[list[SlackPerson], list[SlackPerson]]:
+async def team(
+    stack: SlackStack, marketing: int, it: int
+) -> tuple[list[SlackPerson], list[SlackPerson]]:
     ws = stack.workspace
     m = [ws.person(f"UM{i}") for i in range(marketing)]
     i_ = [ws.person(f"UI{i}") for i in range(it)]
@@ -32,8 +34,18 @@ async def test_help_status_pause_resume_and_unknown_words(stack: SlackStack) -> 
     resumed = (await boss.types("/pulse resume")).text
     assert "Resumed: every Friday at 16:00 (America/New_York), open 2 days" in resumed
     help_text = (await boss.types("/pulse help")).text
-    for word in ("setup", "now", "close", "pause", "status", "join", "digest", "forget-me",
-                 "export", "help"):
+    for word in (
+        "setup",
+        "now",
+        "close",
+        "pause",
+        "status",
+        "join",
+        "digest",
+        "forget-me",
+        "export",
+        "help",
+    ):
         assert f"`/pulse {word}" in help_text, word
     assert "`pulse resume`" in help_text and "`/alignment explain`" in help_text
     unknown = (await boss.types("/pulse dance")).text
@@ -45,8 +57,14 @@ async def test_help_status_pause_resume_and_unknown_words(stack: SlackStack) -> 
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("/pulse setup someday", "“someday” is not a weekday: use mon, tue, wed, thu, fri, sat or sun."),
-        ("/pulse setup mon 25:00", "“25:00” is not a time: use 24-hour HH:MM, e.g. 09:00 or 14:30."),
+        (
+            "/pulse setup someday",
+            "“someday” is not a weekday: use mon, tue, wed, thu, fri, sat or sun.",
+        ),
+        (
+            "/pulse setup mon 25:00",
+            "“25:00” is not a time: use 24-hour HH:MM, e.g. 09:00 or 14:30.",
+        ),
         ("/pulse setup mon 09:00 Mars/Olympus", "“Mars/Olympus” is not an IANA timezone"),
         ("/pulse setup mon 09:00 UTC 9", "Open days must be a whole number from 1 to"),
     ],

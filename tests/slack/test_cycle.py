@@ -12,7 +12,9 @@ from tests.support.clock import FakeClock
 from tests.support.slack import message_text
 
 
-async def test_setup_join_open_click_change_score_close(stack: SlackStack, clock: FakeClock) -> None:
+async def test_setup_join_open_click_change_score_close(
+    stack: SlackStack, clock: FakeClock
+) -> None:
     ws, fake = stack.workspace, stack.fake
     boss = ws.person("UBOSS")
     setup = await boss.types("/pulse setup mon 09:00 Europe/Berlin 3")
@@ -42,7 +44,9 @@ async def test_setup_join_open_click_change_score_close(stack: SlackStack, clock
     for person in it:
         for question, (_, theirs) in plan.items():
             await person.clicks(poll, question, theirs)
-        await person.clicks(poll, "lever", "privacy" if person.user_id == "UI0" else "customer_data")
+        await person.clicks(
+            poll, "lever", "privacy" if person.user_id == "UI0" else "customer_data"
+        )
     changed = await it[0].clicks(poll, "lever", "customer_data")
     assert "Changed: *Lever* is now Customer data access." in changed.text
     again = await it[0].clicks(poll, "lever", "customer_data")

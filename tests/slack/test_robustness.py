@@ -109,8 +109,13 @@ GARBAGE = {
     "JSON envelope of an unknown type": (b'{"type": "mystery"}', "application/json"),
     "event with authorizations as a number": (
         json.dumps(
-            {"type": "event_callback", "team_id": "T1", "event_id": "Ev1", "authorizations": 5,
-             "event": {"type": "app_home_opened", "user": "U1"}}
+            {
+                "type": "event_callback",
+                "team_id": "T1",
+                "event_id": "Ev1",
+                "authorizations": 5,
+                "event": {"type": "app_home_opened", "user": "U1"},
+            }
         ).encode(),
         "application/json",
     ),
@@ -120,7 +125,9 @@ GARBAGE = {
     ),
     "not UTF-8": (b"command=%2Fpulse&text=\xff\xfe", FORM),
     "slash command without a response_url": (
-        urlencode({"command": "/pulse", "team_id": "T1", "user_id": "U", "channel_id": "C1"}).encode(),
+        urlencode(
+            {"command": "/pulse", "team_id": "T1", "user_id": "U", "channel_id": "C1"}
+        ).encode(),
         FORM,
     ),
 }
@@ -156,13 +163,45 @@ async def test_unknown_action_and_out_of_range_values_are_refused_politely(
     poll_id = poll.blocks[3]["elements"][0]["value"].split(":")[0]
     for action in (
         {"type": "button", "block_id": "x", "action_id": "launch:x:0", "value": "now"},
-        {"type": "button", "block_id": "q_trust", "action_id": "vote:q_trust:9", "value": f"{poll_id}:trust:9"},
-        {"type": "button", "block_id": "q_trust", "action_id": "vote:q_trust:0", "value": f"{poll_id}:nosuch:3"},
-        {"type": "button", "block_id": "q_trust", "action_id": "vote:q_trust:0", "value": "999999:trust:3"},
-        {"type": "button", "block_id": "q_trust", "action_id": "vote:q_trust:0", "value": "garbage"},
-        {"type": "static_select", "block_id": "q_lever", "action_id": "vote:q_lever:select",
-         "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": f"{poll_id}:lever:moon"}},
-        {"type": "button", "block_id": "join_side", "action_id": "join:join_side:0", "value": "finance"},
+        {
+            "type": "button",
+            "block_id": "q_trust",
+            "action_id": "vote:q_trust:9",
+            "value": f"{poll_id}:trust:9",
+        },
+        {
+            "type": "button",
+            "block_id": "q_trust",
+            "action_id": "vote:q_trust:0",
+            "value": f"{poll_id}:nosuch:3",
+        },
+        {
+            "type": "button",
+            "block_id": "q_trust",
+            "action_id": "vote:q_trust:0",
+            "value": "999999:trust:3",
+        },
+        {
+            "type": "button",
+            "block_id": "q_trust",
+            "action_id": "vote:q_trust:0",
+            "value": "garbage",
+        },
+        {
+            "type": "static_select",
+            "block_id": "q_lever",
+            "action_id": "vote:q_lever:select",
+            "selected_option": {
+                "text": {"type": "plain_text", "text": "x"},
+                "value": f"{poll_id}:lever:moon",
+            },
+        },
+        {
+            "type": "button",
+            "block_id": "join_side",
+            "action_id": "join:join_side:0",
+            "value": "finance",
+        },
     ):
         answer = await eve.acts(action, message=poll)
         assert "out of date or not one of mine; nothing was recorded" in answer.text
@@ -211,7 +250,11 @@ async def test_an_event_redelivered_to_another_replica_has_no_second_effect(
     assert len(fake.calls_to("views.publish")) == 1
 
     retry = alice.home_event(event_id="Ev42")
-    headers = {**signed_headers(retry), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    headers = {
+        **signed_headers(retry),
+        "X-Slack-Retry-Num": "1",
+        "X-Slack-Retry-Reason": "http_timeout",
+    }
     first = await ws.send(retry, content_type="application/json", headers=headers)
     assert first.status == 200
 

@@ -32,7 +32,9 @@ ANSWER_WITHIN = 10.0
 _ids = itertools.count(1)
 
 
-def signed_headers(body: bytes, *, secret: str = SIGNING_SECRET, at: int | None = None) -> dict[str, str]:
+def signed_headers(
+    body: bytes, *, secret: str = SIGNING_SECRET, at: int | None = None
+) -> dict[str, str]:
     timestamp = str(at if at is not None else int(time.time()))
     digest = hmac.new(
         secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256
@@ -131,28 +133,31 @@ class SlackPerson:
         assert result.text == "", f"expected a bare ack, got {result.text!r}"
         return await self.workspace.answer(response_url)
 
-    def command_body(
+    def command_body(self, text: str, *, response_url: str, channel_id: str | None = None) -> bytes:
+        fields = self.command_fields(text, response_url=response_url, channel_id=channel_id)
+        return urlencode(fields).encode()
+
+    def command_fields(
         self, text: str, *, response_url: str, channel_id: str | None = None
-    ) -> bytes:
+    ) -> dict[str, str]:
+        """A slash command's fields as Slack sends them."""
         command, _, rest = text.partition(" ")
         ws = self.workspace
-        return urlencode(
-            {
-                "token": "legacy-verification-token",
-                "team_id": ws.team_id,
-                "team_domain": "bridgepulse-test",
-                "channel_id": channel_id or ws.channel_id,
-                "channel_name": ws.channel_name,
-                "user_id": self.user_id,
-                "user_name": self.user_id.lower(),
-                "command": command,
-                "text": rest,
-                "api_app_id": ws.fake.app_id,
-                "is_enterprise_install": "false",
-                "response_url": response_url,
-                "trigger_id": f"{next(_ids)}.trigger",
-            }
-        ).encode()
+        return {
+            "token": "legacy-verification-token",
+            "team_id": ws.team_id,
+            "team_domain": "bridgepulse-test",
+            "channel_id": channel_id or ws.channel_id,
+            "channel_name": ws.channel_name,
+            "user_id": self.user_id,
+            "user_name": self.user_id.lower(),
+            "command": command,
+            "text": rest,
+            "api_app_id": ws.fake.app_id,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": f"{next(_ids)}.trigger",
+        }
 
     async def clicks(self, message: Message, question: str, choice: int | str) -> Answer:
         """Answer `question` on a poll message: a button labelled `choice`, or the select
@@ -171,7 +176,9 @@ class SlackPerson:
             action = _button_action(block["block_id"], button)
         return await self.acts(action, message=message)
 
-    async def clicks_button(self, blocks: list[dict[str, Any]], label: str, *, ephemeral: bool) -> Answer:
+    async def clicks_button(
+        self, blocks: list[dict[str, Any]], label: str, *, ephemeral: bool
+    ) -> Answer:
         """Click the button labelled `label` in an ephemeral answer or a message's blocks."""
         for block in blocks:
             for element in block.get("elements", []):
@@ -185,7 +192,9 @@ class SlackPerson:
     ) -> Answer:
         response_url = self.workspace.fake.new_response_url()
         result = await self.workspace.send(
-            self.action_body(action, response_url=response_url, message=message, ephemeral=ephemeral)
+            self.action_body(
+                action, response_url=response_url, message=message, ephemeral=ephemeral
+            )
         )
         assert result.status == 200, (result.status, result.text)
         return await self.workspace.answer(response_url)
@@ -220,42 +229,42 @@ class SlackPerson:
             payload["message"] = {"ts": message.ts, "text": message.text, "blocks": message.blocks}
         return urlencode({"payload": json.dumps(payload)}).encode()
 
-    async def opens_home(self, *, retry: int | None = None, event_id: str | None = None) -> dict[str, Any]:
+    async def opens_home(
+        self, *, retry: int | None = None, event_id: str | None = None
+    ) -> dict[str, Any]:
         """Open the App Home tab; returns the view the bot published for this person."""
         fake, ws = self.workspace.fake, self.workspace
         before = len(fake.calls_to("views.publish"))
-        result = await ws.send(
-            self.home_event(event_id=event_id),
-            content_type="application/json",
-            headers=None,
-        )
+        result = await ws.send(self.home_event(event_id=event_id), content_type="application/json")
         assert result.status == 200, (result.status, result.text)
         async with asyncio.timeout(ANSWER_WITHIN):
             await fake.wait_for(lambda: len(fake.calls_to("views.publish")) > before or None)
         return fake.views[(ws.team_id, self.user_id)]
 
     def home_event(self, *, event_id: str | None = None) -> bytes:
+        return json.dumps(self.home_event_fields(event_id=event_id)).encode()
+
+    def home_event_fields(self, *, event_id: str | None = None) -> dict[str, Any]:
+        """An `app_home_opened` event envelope as Slack sends it."""
         ws = self.workspace
-        return json.dumps(
-            {
-                "token": "legacy-verification-token",
-                "team_id": ws.team_id,
-                "api_app_id": ws.fake.app_id,
-                "type": "event_callback",
-                "event_id": event_id or f"Ev{next(_ids):08d}",
-                "event_time": int(time.time()),
-                "authorizations": [
-                    {"team_id": ws.team_id, "user_id": f"UB{ws.team_id}", "is_bot": True}
-                ],
-                "event": {
-                    "type": "app_home_opened",
-                    "user": self.user_id,
-                    "channel": f"D{ws.team_id}{self.user_id}",
-                    "tab": "home",
-                    "event_ts": f"{time.time():.6f}",
-                },
-            }
-        ).encode()
+        return {
+            "token": "legacy-verification-token",
+            "team_id": ws.team_id,
+            "api_app_id": ws.fake.app_id,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"team_id": ws.team_id, "user_id": f"UB{ws.team_id}", "is_bot": True}
+            ],
+            "event": {
+                "type": "app_home_opened",
+                "user": self.user_id,
+                "channel": f"D{ws.team_id}{self.user_id}",
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            },
+        }
 
 
 def _is_vote_block(block: dict[str, Any]) -> bool:

@@ -1,0 +1,1 @@
+"""Slack adapter: a Bolt app whose listeners turn Slack requests into core calls."""

@@ -169,7 +169,7 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         clock=deps.clock,
         inflight=inflight,
         replica=f"{socket.gethostname()}:{os.getpid()}",
-        installations=oauth is not None,
+        installations=oauth.installation_store if oauth is not None else None,
     )
     _count_listener_errors(bolt, core)
     routes = (

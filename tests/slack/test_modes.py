@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -112,7 +113,7 @@ async def oauth_app(
 async def test_install_in_a_second_workspace_and_use_it(
     oauth_app: tuple[Application, str], fake_slack: FakeSlack
 ) -> None:
-    _, url = oauth_app
+    application, url = oauth_app
     fake_slack.workspace("T2", name="acme")
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{url}/slack/install", allow_redirects=False) as page:
@@ -142,6 +143,18 @@ async def test_install_in_a_second_workspace_and_use_it(
         stranger = SlackWorkspace(http, url, fake_slack, team_id="T404", channel_id="C1")
         refused = await stranger.person("U1").types("/pulse help")
         assert "install this app" in refused.text.lower()
+
+        uninstalled = {
+            "type": "event_callback",
+            "team_id": "T2",
+            "event_id": "EvUninstall",
+            "event": {"type": "app_uninstalled"},
+        }
+        result = await acme.send(json.dumps(uninstalled).encode(), content_type="application/json")
+        assert result.status == 200
+        await application.web[SLACK].drain()
+        gone = await boss.types("/pulse help")
+        assert "install this app" in gone.text.lower()
 
 
 async def test_a_forged_oauth_redirect_installs_nothing(

@@ -12,7 +12,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
 from bot.core import Core
 from bot.domain import Actor
@@ -34,8 +37,10 @@ def register(
     clock: Clock,
     inflight: InFlight,
     replica: str,
-    installations: bool,
+    installations: AsyncInstallationStore | None,
 ) -> None:
+    revocations = AsyncTokenRevocationListeners(installations) if installations else None
+
     async def once_per_event(
         body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
@@ -58,13 +63,19 @@ def register(
             card = await core.home(actor=actor, prefix="/")
             await messenger.publish_home(actor=actor, card=card)
 
-    async def on_uninstalled(body: dict[str, Any]) -> None:
-        log.warning("BridgePulse was uninstalled from Slack workspace %s", body.get("team_id"))
+    async def on_uninstalled(context: AsyncBoltContext) -> None:
+        async with inflight:
+            log.warning("BridgePulse was uninstalled from Slack workspace %s", context.team_id)
+            if revocations is not None:  # multi-workspace: forget the workspace's tokens
+                await revocations.handle_app_uninstalled_events(context)
+
+    async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        async with inflight:
+            log.warning("Slack tokens revoked in workspace %s", context.team_id)
+            if revocations is not None:
+                await revocations.handle_tokens_revoked_events(event, context)
 
     app.middleware(once_per_event)
     app.event("app_home_opened")(on_home_opened)
-    if installations:  # multi-workspace: forget the workspace's stored tokens
-        app.enable_token_revocation_listeners()
-    else:
-        app.event("app_uninstalled")(on_uninstalled)
-        app.event("tokens_revoked")(on_uninstalled)
+    app.event("app_uninstalled")(on_uninstalled)
+    app.event("tokens_revoked")(on_tokens_revoked)

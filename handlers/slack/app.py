@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import Core
 from bot.errors import ConfigError
 from bot.settings import Settings
-from handlers.slack.inflight import InFlight
+from handlers.slack.background import Background
 from handlers.slack.listeners import actions, commands, events
 from handlers.slack.messenger import InstalledTokens, SlackMessenger, StaticToken, TokenSource
 from handlers.slack.replies import ReplyDelivery
@@ -106,7 +106,7 @@ class SlackAdapter:
     bolt: AsyncApp
     messenger: SlackMessenger
     session: aiohttp.ClientSession
-    inflight: InFlight
+    background: Background
     routes: SlackRoutes | None
     socket_mode: AsyncSocketModeHandler | None
 
@@ -122,8 +122,8 @@ class SlackAdapter:
         await self.socket_mode.connect_async()  # type: ignore[no-untyped-call]
 
     async def drain(self) -> None:
-        """Wait for acknowledged commands and clicks to finish answering."""
-        await self.inflight.wait()
+        """Wait for acknowledged commands, clicks and events to finish."""
+        await self.background.drain()
 
     async def close(self) -> None:
         try:
@@ -150,6 +150,8 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         oauth_settings=oauth,
         # routes.py verifies every HTTP request itself, before parsing anything
         request_verification_enabled=False,
+        # listeners ack, then hand the slow part to `Background`, so Bolt need not poll for it
+        process_before_response=True,
     )
     tokens: TokenSource = (
         InstalledTokens(oauth.installation_store)
@@ -157,17 +159,17 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         else StaticToken(settings.slack_bot_token)
     )
     messenger = SlackMessenger(client, tokens, conversations=deps.repo, clock=deps.clock)
-    inflight = InFlight()
+    background = Background(deps.telemetry)
     replies = ReplyDelivery(messenger, session, deps.telemetry)
-    commands.register(bolt, core=core, replies=replies, inflight=inflight)
-    actions.register(bolt, core=core, replies=replies, inflight=inflight)
+    commands.register(bolt, core=core, replies=replies, background=background)
+    actions.register(bolt, core=core, replies=replies, background=background)
     events.register(
         bolt,
         core=core,
         messenger=messenger,
         claims=deps.repo,
         clock=deps.clock,
-        inflight=inflight,
+        background=background,
         replica=f"{socket.gethostname()}:{os.getpid()}",
         installations=oauth.installation_store if oauth is not None else None,
     )
@@ -188,7 +190,7 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         else None
     )
     log.info("Slack: %s, Web API at %s", mode.value, api_url)
-    return SlackAdapter(mode, core, bolt, messenger, session, inflight, routes, socket_mode)
+    return SlackAdapter(mode, core, bolt, messenger, session, background, routes, socket_mode)
 
 
 #: Where `mount` leaves the adapter on the aiohttp app (tests wait on `drain()` through it).

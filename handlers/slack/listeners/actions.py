@@ -13,21 +13,23 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.core import Core
-from handlers.slack.inflight import InFlight
+from handlers.slack.background import Background
 from handlers.slack.payloads import click_source, clicked, clicked_in_ephemeral
 from handlers.slack.replies import Origin, ReplyDelivery
 
 ANY_ACTION = re.compile(r".+")
 
 
-def register(app: AsyncApp, *, core: Core, replies: ReplyDelivery, inflight: InFlight) -> None:
+def register(app: AsyncApp, *, core: Core, replies: ReplyDelivery, background: Background) -> None:
+    async def answer(body: dict[str, Any], action: dict[str, Any]) -> None:
+        actor, channel = click_source(body)
+        name, value = clicked(action)
+        reply = await core.action(actor=actor, action=name, value=value, prefix="/")
+        origin = Origin(actor, channel, body.get("response_url"), clicked_in_ephemeral(body))
+        await replies.deliver(reply, origin)
+
     async def on_click(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        async with inflight:
-            await ack()
-            actor, channel = click_source(body)
-            name, value = clicked(action)
-            reply = await core.action(actor=actor, action=name, value=value, prefix="/")
-            origin = Origin(actor, channel, body.get("response_url"), clicked_in_ephemeral(body))
-            await replies.deliver(reply, origin)
+        await ack()
+        background.spawn(answer(body, action), what="click")
 
     app.block_action(ANY_ACTION)(on_click)

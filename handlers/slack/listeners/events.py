@@ -20,7 +20,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from bot.core import Core
 from bot.domain import Actor
 from bot.ports import ClaimStore, Clock
-from handlers.slack.inflight import InFlight
+from handlers.slack.background import Background
 from handlers.slack.messenger import PLATFORM, SlackMessenger
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def register(
     messenger: SlackMessenger,
     claims: ClaimStore,
     clock: Clock,
-    inflight: InFlight,
+    background: Background,
     replica: str,
     installations: AsyncInstallationStore | None,
 ) -> None:
@@ -55,25 +55,25 @@ def register(
         await next()
         return None
 
+    async def show_home(actor: Actor) -> None:
+        card = await core.home(actor=actor, prefix="/")
+        await messenger.publish_home(actor=actor, card=card)
+
     async def on_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tab") != "home":
-            return
-        async with inflight:
+        if event.get("tab") == "home":
             actor = Actor(PLATFORM, str(body["team_id"]), str(event["user"]))
-            card = await core.home(actor=actor, prefix="/")
-            await messenger.publish_home(actor=actor, card=card)
+            background.spawn(show_home(actor), what="App Home")
 
     async def on_uninstalled(context: AsyncBoltContext) -> None:
-        async with inflight:
-            log.warning("BridgePulse was uninstalled from Slack workspace %s", context.team_id)
-            if revocations is not None:  # multi-workspace: forget the workspace's tokens
-                await revocations.handle_app_uninstalled_events(context)
+        log.warning("BridgePulse was uninstalled from Slack workspace %s", context.team_id)
+        if revocations is not None:  # multi-workspace: forget the workspace's tokens
+            background.spawn(revocations.handle_app_uninstalled_events(context), what="uninstall")
 
     async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        async with inflight:
-            log.warning("Slack tokens revoked in workspace %s", context.team_id)
-            if revocations is not None:
-                await revocations.handle_tokens_revoked_events(event, context)
+        log.warning("Slack tokens revoked in workspace %s", context.team_id)
+        if revocations is not None:
+            work = revocations.handle_tokens_revoked_events(event, context)
+            background.spawn(work, what="token revocation")
 
     app.middleware(once_per_event)
     app.event("app_home_opened")(on_home_opened)

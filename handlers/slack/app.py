@@ -31,7 +31,7 @@ from handlers.slack.background import Background
 from handlers.slack.listeners import actions, commands, events
 from handlers.slack.messenger import InstalledTokens, SlackMessenger, StaticToken, TokenSource
 from handlers.slack.replies import ReplyDelivery
-from handlers.slack.routes import SignatureCheck, SlackRoutes
+from handlers.slack.routes import INSTALL_PATH, REDIRECT_PATH, SignatureCheck, SlackRoutes
 from handlers.slack.webapi import timed_session, web_client
 
 log = logging.getLogger(__name__)
@@ -209,8 +209,8 @@ def _oauth_settings(settings: Settings, engine: AsyncEngine) -> AsyncOAuthSettin
         ),
         installation_store_bot_only=True,
         state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
-        install_path="/slack/install",
-        redirect_uri_path="/slack/oauth_redirect",
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
     )
 
 

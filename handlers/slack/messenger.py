@@ -17,9 +17,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.cards import Attachment, Card
 from bot.domain import Actor, ChannelRef, Destination, PersonRef
 from bot.ports import Clock, ConversationStore
-from handlers.slack import render
+from handlers.slack import PLATFORM, render
 
-PLATFORM = "slack"
 _MEMBERS_PAGE = 200
 
 

@@ -14,9 +14,9 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from bot.domain import Actor, ChannelRef
+from handlers.slack import PLATFORM
 from handlers.slack.render import neutral_action
 
-PLATFORM = "slack"
 Kind = Literal["command", "interaction", "event", "url_verification", "ssl_check", "rate_limited"]
 JsonDict = dict[str, Any]
 #: Longest team, user, channel or event id accepted (Slack's are about a dozen characters).

@@ -20,8 +20,9 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from bot.core import Core
 from bot.domain import Actor
 from bot.ports import ClaimStore, Clock
+from handlers.slack import PLATFORM
 from handlers.slack.background import Background
-from handlers.slack.messenger import PLATFORM, SlackMessenger
+from handlers.slack.messenger import SlackMessenger
 
 log = logging.getLogger(__name__)
 #: Every bot event BridgePulse subscribes to in manifest.yml.

@@ -66,6 +66,7 @@ async def test_setup_join_open_click_change_score_close(
     assert expected.score is not None
     score = await marketing[0].types("/alignment")
     assert f"{expected.score}/100 so far" in score.text
+    assert "Answers in pulse #1: marketing 3 · IT 3 · other 0" in score.text
     assert "response_type" in score.body and score.body["response_type"] == "ephemeral"
 
     stale_view = copy.deepcopy(poll)  # what a client that has not refreshed still shows

@@ -19,6 +19,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
@@ -144,6 +145,7 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
     session = timed_session(deps.telemetry, api_url=api_url)
     client = web_client(session, api_url=api_url, token=settings.slack_bot_token or None)
     oauth = _oauth_settings(settings, engine) if mode is SlackMode.OAUTH else None
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_same_token_warning)
     bolt = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret or None,
@@ -212,6 +214,12 @@ def _oauth_settings(settings: Settings, engine: AsyncEngine) -> AsyncOAuthSettin
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
     )
+
+
+def _same_token_warning(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client's token wins over it; the
+    client was built from that same setting, so the warning would only mislead an operator."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def _count_listener_errors(bolt: AsyncApp, core: Core) -> None:

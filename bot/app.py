@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -24,6 +25,7 @@ from bot.questions import QuestionSets
 from bot.settings import Settings
 from bot.telemetry import PrometheusTelemetry
 from handlers import teams
+from handlers.slack.app import SlackMode, build_slack, slack_mode
 from storage.engine import create_engine
 from storage.migrate import migrate
 from storage.repository import SqlRepository
@@ -43,9 +45,13 @@ class Application:
     telemetry: PrometheusTelemetry
     web: web.Application
     messengers: dict[str, Messenger] = field(default_factory=dict)
+    #: Run at close, after pending poll refreshes and before the engine goes (adapter sessions).
+    on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
         await self.core.polls.drain()
+        for close in self.on_close:
+            await close()
         await self.repo.engine.dispose()
 
 
@@ -84,6 +90,11 @@ async def build_application(
     )
     app.router.add_get("/healthz", _healthz(application))
     app.router.add_get("/metrics", _metrics(application))
+    if slack_mode(settings) is not SlackMode.OFF:
+        slack = await build_slack(settings, core=core, engine=engine)
+        slack.mount(app)
+        messengers["slack"] = slack.messenger
+        application.on_close.append(slack.close)
     return application
 
 

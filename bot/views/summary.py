@@ -12,6 +12,7 @@ from bot.insight.charts import FILENAME, Chart
 from bot.insight.metrics import METRICS, Metric
 from bot.insight.nudges import FollowUp, Nudge
 from bot.insight.readings import SideLevels, lever_rows, likert_levels, widest_gap
+from bot.privacy import not_enough_text
 from bot.views.score import participation_text
 
 if TYPE_CHECKING:
@@ -193,7 +194,10 @@ def follow_up_text(f: FollowUp) -> str:
 def withheld_card(summary: Summary) -> Card:
     """The summary of a pulse below the privacy threshold: counts and how to get figures."""
     p, k, poll = summary.result.participation, summary.k, summary.poll
-    headline = f"Pulse #{poll.number}{_where(summary)} closed: not enough answers for figures"
+    # DESIGN.md's one wording for withheld figures, everywhere
+    headline = (
+        f"Pulse #{poll.number}{_where(summary)} closed: {not_enough_text(p.marketing, p.it, k)}"
+    )
     missing = [
         f"{k - p.of(s)} more {'IT' if s is Side.IT else 'marketing'} "
         f"{'colleague' if k - p.of(s) == 1 else 'colleagues'}"

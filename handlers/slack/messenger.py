@@ -1,0 +1,166 @@
+"""`SlackMessenger`: the core's Messenger port over the Slack Web API, one workspace token each.
+
+A card's attachments (chart PNGs, CSV exports) are uploaded with files_upload_v2 into the same
+conversation right after the card, so they appear as the next message; an
+``Image(url="attachment:<name>")`` block is therefore not drawn inside the card itself, where
+Slack could refuse a file that is still being processed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cards import Attachment, Card
+from bot.domain import Actor, ChannelRef, Destination, PersonRef
+from bot.ports import Clock, ConversationStore
+from handlers.slack import PLATFORM, render
+
+_MEMBERS_PAGE = 200
+
+
+class NotInstalled(Exception):
+    """A workspace without a stored installation (multi-workspace mode)."""
+
+
+class TokenSource(Protocol):
+    """Where the bot token of a workspace comes from."""
+
+    async def bot_token(self, team_id: str) -> str: ...
+
+
+class StaticToken:
+    """Single-workspace mode: one bot token from SLACK_BOT_TOKEN."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    async def bot_token(self, team_id: str) -> str:
+        return self._token
+
+
+class InstalledTokens:
+    """Multi-workspace mode: each workspace's token as its OAuth installation stored it."""
+
+    def __init__(self, store: AsyncInstallationStore) -> None:
+        self._store = store
+
+    async def bot_token(self, team_id: str) -> str:
+        bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise NotInstalled(f"BridgePulse is not installed in Slack workspace {team_id}")
+        return bot.bot_token
+
+
+class SlackMessenger:
+    """Posts, updates and reads through one AsyncWebClient (shared session, retry handlers)."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        tokens: TokenSource,
+        *,
+        conversations: ConversationStore,
+        clock: Clock,
+    ) -> None:
+        self._client = client
+        self._tokens = tokens
+        self._conversations = conversations
+        self._clock = clock
+
+    async def post(self, *, to: Destination, card: Card) -> str:
+        token = await self._tokens.bot_token(to.workspace_id)
+        channel = to.channel_id if isinstance(to, ChannelRef) else await self._dm(to, token)
+        rendered = render.message(card)
+        response = await self._client.chat_postMessage(
+            token=token, channel=channel, text=rendered.text, blocks=rendered.blocks
+        )
+        if rendered.files:
+            await self._upload(token, channel, rendered.files)
+        return str(response["ts"])
+
+    async def update(self, *, to: ChannelRef, message_ref: str, card: Card) -> None:
+        rendered = render.message(card)
+        await self._client.chat_update(
+            token=await self._tokens.bot_token(to.workspace_id),
+            channel=to.channel_id,
+            ts=message_ref,
+            text=rendered.text,
+            blocks=rendered.blocks,
+        )
+
+    async def members(self, *, channel: ChannelRef) -> Sequence[str]:
+        token = await self._tokens.bot_token(channel.workspace_id)
+        found: list[str] = []
+        cursor = ""
+        while True:
+            page = await self._client.conversations_members(
+                token=token, channel=channel.channel_id, limit=_MEMBERS_PAGE, cursor=cursor
+            )
+            found += page.get("members") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return found
+
+    async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
+        response = await self._client.users_info(
+            token=await self._tokens.bot_token(actor.workspace_id), user=actor.user_id
+        )
+        user: dict[str, Any] = response.get("user") or {}
+        return any(user.get(flag) for flag in ("is_admin", "is_owner", "is_primary_owner"))
+
+    async def publish_home(self, *, actor: Actor, card: Card) -> None:
+        """Show the card as the person's App Home tab."""
+        await self._client.views_publish(
+            token=await self._tokens.bot_token(actor.workspace_id),
+            user_id=actor.user_id,
+            view=render.home_view(card),
+        )
+
+    async def post_ephemeral(self, *, actor: Actor, channel: ChannelRef, card: Card) -> None:
+        rendered = render.message(card)
+        await self._client.chat_postEphemeral(
+            token=await self._tokens.bot_token(actor.workspace_id),
+            channel=channel.channel_id,
+            user=actor.user_id,
+            text=rendered.text,
+            blocks=rendered.blocks,
+        )
+
+    async def _dm(self, person: PersonRef, token: str) -> str:
+        """The DM channel with a person; opened once, then remembered in the database (the
+        reminder fan-out would otherwise spend one rate-limited call per person per week)."""
+        key = f"im:{person.user_id}"
+        known = await self._conversations.get_conversation(
+            platform=PLATFORM, workspace_id=person.workspace_id, key=key
+        )
+        if known and isinstance(known.get("channel"), str):
+            return str(known["channel"])
+        opened = await self._client.conversations_open(token=token, users=person.user_id)
+        channel = str(opened["channel"]["id"])
+        await self._conversations.save_conversation(
+            platform=PLATFORM,
+            workspace_id=person.workspace_id,
+            key=key,
+            reference={"channel": channel},
+            at=self._clock.now(),
+        )
+        return channel
+
+    async def _upload(self, token: str, channel: str, files: tuple[Attachment, ...]) -> None:
+        await self._client.files_upload_v2(
+            token=token,
+            channel=channel,
+            file_uploads=[
+                {
+                    "content": f.content,
+                    "filename": f.filename,
+                    "title": f.title,
+                    **({"alt_txt": f.alt} if f.alt else {}),
+                }
+                for f in files
+            ],
+        )

@@ -1,0 +1,91 @@
+"""Deliver the core's `Reply` to the person who acted, as its visibility says.
+
+Ephemeral → the request's response_url (only they see it; a click on an ephemeral prompt
+replaces the prompt), else chat.postEphemeral; channel → chat.postMessage; direct → a DM (with
+any attachments) plus an ephemeral note where the command was typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import aiohttp
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.cards import Card
+from bot.domain import Actor, ChannelRef, Visibility
+from bot.ports import Telemetry
+from bot.replies import Reply
+from bot.views.direct import sent_directly
+from handlers.slack import render
+from handlers.slack.messenger import SlackMessenger
+from handlers.slack.webapi import TIMEOUT, retry_handlers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a command or click came from, i.e. where its answer goes."""
+
+    actor: Actor
+    channel: ChannelRef | None
+    response_url: str | None
+    replace_original: bool = False
+
+
+class ReplyDelivery:
+    def __init__(
+        self, messenger: SlackMessenger, session: aiohttp.ClientSession, telemetry: Telemetry
+    ) -> None:
+        self._messenger = messenger
+        self._session = session
+        self._telemetry = telemetry
+
+    async def deliver(self, reply: Reply, origin: Origin) -> None:
+        if reply.visibility is Visibility.CHANNEL and origin.channel is not None:
+            await self._messenger.post(to=origin.channel, card=reply.card)
+        elif reply.visibility is Visibility.DIRECT:
+            await self._messenger.post(to=origin.actor.person, card=reply.card)
+            await self.ephemeral(sent_directly(reply.card), origin)
+        else:
+            await self.ephemeral(reply.card, origin)
+
+    async def ephemeral(self, card: Card, origin: Origin) -> None:
+        if origin.response_url and await self._respond(card, origin):
+            return
+        if origin.channel is not None:
+            await self._messenger.post_ephemeral(
+                actor=origin.actor, channel=origin.channel, card=card
+            )
+        else:  # a click in the App Home: no channel to whisper in, so a direct message
+            await self._messenger.post(to=origin.actor.person, card=card)
+
+    async def _respond(self, card: Card, origin: Origin) -> bool:
+        """Post to the response_url; False (and logged) if Slack did not take it."""
+        assert origin.response_url is not None
+        rendered = render.message(card)
+        hook = AsyncWebhookClient(
+            origin.response_url,
+            timeout=TIMEOUT,
+            session=self._session,
+            retry_handlers=retry_handlers(),
+        )
+        try:
+            response = await hook.send_dict(
+                {
+                    "response_type": "ephemeral",
+                    "replace_original": origin.replace_original,
+                    "text": rendered.text,
+                    "blocks": rendered.blocks,
+                }
+            )
+        except (aiohttp.ClientError, TimeoutError):
+            log.warning("response_url unreachable", exc_info=True)
+        else:
+            if response.status_code == 200:
+                return True
+            log.warning("response_url refused the reply (%s)", response.status_code)
+        self._telemetry.count("errors", kind="slack_response_url")
+        return False

@@ -46,9 +46,7 @@ def upgrade() -> None:
             postgresql_where=sa.text("closed_at IS NOT NULL AND finished_at IS NULL"),
         )
         batch_op.create_index("ix_poll_closed_at", ["closed_at"], unique=False)
-        batch_op.create_index(
-            "ix_poll_channel_opened", ["channel_id", "opened_at"], unique=False
-        )
+        batch_op.create_index("ix_poll_channel_opened", ["channel_id", "opened_at"], unique=False)
 
     # Polls closed before this revision posted their summary already: never post it again.
     op.execute("UPDATE poll SET finished_at = closed_at WHERE closed_at IS NOT NULL")

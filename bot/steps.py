@@ -195,8 +195,8 @@ class StepRunner:
                 # the week's poll opens on time and the cadence stays weekly.
                 await self._polls.close(current)
             poll, opened = await self._polls.open(channel, period=period, scheduled_at=moment)
-            if poll is None or poll.period != period or poll.message_ref is None:
-                raise StepIncomplete(f"channel {channel.id}: poll of {period} not posted yet")
+            if poll is None or poll.period != period:  # a `/pulse now` slipped in: retry
+                raise StepIncomplete(f"channel {channel.id}: poll of {period} not opened yet")
             self._deps.telemetry.count("steps", step=OPEN, outcome="done" if opened else "resumed")
         return True
 

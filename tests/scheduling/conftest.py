@@ -35,6 +35,18 @@ class PlatformDown(Exception):
     """What a messenger raises when the platform refused a send even after its own retries."""
 
 
+def kind_of(to: Destination, card: Card) -> str:
+    """poll / summary (in the channel), reminder / digest (direct): told apart by buttons."""
+    interactive = any(isinstance(b, Actions | Select) for b in card.blocks)
+    if isinstance(to, ChannelRef):
+        return "poll" if interactive else "summary"
+    return "reminder" if interactive else "digest"
+
+
+def is_summary(to: Destination, card: Card) -> bool:
+    return kind_of(to, card) == "summary"
+
+
 @dataclass
 class Delivery:
     sent: Sent
@@ -42,10 +54,7 @@ class Delivery:
 
     @property
     def kind(self) -> str:
-        interactive = any(isinstance(b, Actions | Select) for b in self.sent.card.blocks)
-        if isinstance(self.sent.to, ChannelRef):
-            return "poll" if interactive else "summary"
-        return "reminder" if interactive else "digest"
+        return kind_of(self.sent.to, self.sent.card)
 
     @property
     def to(self) -> Destination:
@@ -63,6 +72,8 @@ class FakePlatform(RecordingMessenger):
     refuse: Callable[[Destination, Card], bool] | None = None
     #: Returns True to hang this send forever (the replica dies while sending it).
     hang: Callable[[Destination, Card], bool] | None = None
+    #: Set once a send hangs.
+    hung: asyncio.Event = field(default_factory=asyncio.Event)
     latency: float = 0.0
     in_flight: int = 0
     max_in_flight: int = 0
@@ -74,6 +85,7 @@ class FakePlatform(RecordingMessenger):
             if self.latency:
                 await asyncio.sleep(random.uniform(0, self.latency))
             if self.hang is not None and self.hang(to, card):
+                self.hung.set()
                 await asyncio.Event().wait()
             if self.refuse is not None and self.refuse(to, card):
                 raise PlatformDown(f"refused a post to {to}")

@@ -38,7 +38,7 @@ class Scheduler:
     def __init__(self, runner: StepRunner, *, clock: Clock, max_sleep: float = MAX_SLEEP) -> None:
         self._runner = runner
         self._clock = clock
-        self._max_sleep = max_sleep
+        self.max_sleep = max_sleep
         self._aps = AsyncIOScheduler(timezone=UTC)
         self._lock = asyncio.Lock()
         self._dirty = False
@@ -52,7 +52,7 @@ class Scheduler:
         self._aps.add_job(
             self._wake,
             "interval",
-            seconds=self._max_sleep,
+            seconds=self.max_sleep,
             id=WAKE,
             next_run_time=datetime.now(UTC),
             coalesce=True,
@@ -73,7 +73,7 @@ class Scheduler:
             self._dirty = False
             judged = await self._runner.run_due()
             plan = await self._runner.plan(after=judged)
-            delay = self._max_sleep
+            delay = self.max_sleep
             if plan.next_at is not None:
                 delay = min(delay, (plan.next_at - self._clock.now()).total_seconds())
             if plan.overdue:

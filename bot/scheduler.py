@@ -60,6 +60,8 @@ class Scheduler:
             misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
         )
         self._aps.start()
+        # APScheduler logs every run at INFO; its warnings (misfires, overlaps) still show.
+        logging.getLogger("apscheduler").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
         log.info("scheduler %s started", self._runner.owner)
 
     def schedule_changed(self, channel: Channel) -> None:

@@ -191,8 +191,13 @@ class StepRunner:
                 return True
             current = await self._deps.repo.open_poll(channel_id=channel.id)
             if current is not None and current.period != period:
-                # A manual (or overdue) poll is still open: close it and post its summary, so
-                # the week's poll opens on time and the cadence stays weekly.
+                if _local_date(current) is not None:
+                    # A re-setup moved the weekday while this week's scheduled poll is open:
+                    # it keeps its closing time and stays the week's one poll.
+                    self._deps.telemetry.count("steps", step=OPEN, outcome="skipped")
+                    return True
+                # A manual poll is still open: close it and post its summary, so the week's
+                # poll opens on time and the cadence stays weekly.
                 await self._polls.close(current)
             poll, opened = await self._polls.open(channel, period=period, scheduled_at=moment)
             if poll is None or poll.period != period:  # a `/pulse now` slipped in: retry
@@ -321,12 +326,17 @@ def _reminder_due(poll: Poll) -> datetime | None:
     return moment if moment > poll.opened_at else None
 
 
+def _local_date(poll: Poll) -> date | None:
+    """A scheduled poll's period: its local opening date (None for a manual poll)."""
+    try:
+        return date.fromisoformat(poll.period)
+    except ValueError:
+        return None
+
+
 def iso_week(poll: Poll) -> str:
     """The ISO week of the poll's local opening date, e.g. ``2026-W48``."""
-    try:
-        day = date.fromisoformat(poll.period)
-    except ValueError:  # a manual poll: its period is not a date
-        day = poll.opened_at.astimezone(ZoneInfo(poll.timezone)).date()
+    day = _local_date(poll) or poll.opened_at.astimezone(ZoneInfo(poll.timezone)).date()
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
 

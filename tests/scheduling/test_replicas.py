@@ -215,3 +215,20 @@ async def race_processes(tmp_path: Path, config: dict[str, object], *, n: int) -
         lines = (tmp_path / f"replica-{i}.out").read_text().splitlines()
         posted += [json.loads(line) for line in lines]
     return posted
+
+
+async def test_moving_the_weekday_while_the_weeks_poll_is_open_keeps_one_poll_a_week(
+    replica: Replica, platform: FakePlatform, clock: FakeClock
+) -> None:
+    clock.set(SUNDAY)
+    boss = replica.chat.person("boss")
+    await boss.says("/pulse setup mon 09:00 UTC 3")
+    await run_until(clock, MONDAY_9 + timedelta(days=1), replica)
+    moved = await boss.says("/pulse setup wed 10:00 UTC 3")
+    assert "Pulse #1 is already open and keeps its closing time" in moved.card.text()
+    await run_until(clock, MONDAY_9 + timedelta(days=10), replica)
+    assert [(d.kind, d.at) for d in platform.log] == [
+        ("poll", MONDAY_9),
+        ("summary", CLOSE),  # Monday's poll keeps its closing time; no second poll that week
+        ("poll", datetime(2026, 12, 2, 10, tzinfo=UTC)),
+    ]

@@ -4,6 +4,7 @@ one database and one fake platform, driven by a fake clock (no sleeping through 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -74,6 +75,9 @@ class FakePlatform(RecordingMessenger):
     hang: Callable[[Destination, Card], bool] | None = None
     #: Set once a send hangs.
     hung: asyncio.Event = field(default_factory=asyncio.Event)
+    #: When set, the first send waits (up to 5 s) for a second one to start: proves overlap.
+    await_company: bool = False
+    _company: asyncio.Event = field(default_factory=asyncio.Event)
     latency: float = 0.0
     in_flight: int = 0
     max_in_flight: int = 0
@@ -81,7 +85,12 @@ class FakePlatform(RecordingMessenger):
     async def post(self, *, to: Destination, card: Card) -> str:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        if self.in_flight > 1:
+            self._company.set()
         try:
+            if self.await_company and self.in_flight == 1 and not self._company.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._company.wait(), 5)
             if self.latency:
                 await asyncio.sleep(random.uniform(0, self.latency))
             if self.hang is not None and self.hang(to, card):

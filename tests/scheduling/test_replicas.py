@@ -147,6 +147,7 @@ async def test_a_big_workspace_at_monday_nine_stays_bounded_and_loses_nothing(
     clock.set(SUNDAY)
     refs = await mixed_channels(replica.core, platform, workspaces=1, channels=60, people=0)
     platform.latency = 0.002
+    platform.await_company = True  # the first send waits until another one is under way
     refused: set[ChannelRef] = set()
 
     def rate_limited_once(to: object, _card: object) -> bool:
@@ -161,7 +162,8 @@ async def test_a_big_workspace_at_monday_nine_stays_bounded_and_loses_nothing(
     await run_until(clock, MONDAY_9 + timedelta(minutes=10), replica)
     assert len(refused) == 20
     assert Counter(d.to for d in platform.of_kind("poll")) == Counter(refs)
-    assert 1 < platform.max_in_flight <= 8  # concurrent, within the runner's bound
+    in_flight = platform.max_in_flight
+    assert 1 < in_flight <= 8, in_flight  # concurrent, within the runner's bound
 
 
 async def test_replica_processes_racing_each_step_do_it_once(

@@ -22,7 +22,9 @@ from bot.errors import StoreUnavailable
 from bot.ports import Clock, Messenger
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
+from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.steps import StepRunner
 from bot.telemetry import PrometheusTelemetry
 from handlers import teams
 from handlers.slack.app import SlackMode, build_slack, slack_mode
@@ -45,10 +47,14 @@ class Application:
     telemetry: PrometheusTelemetry
     web: web.Application
     messengers: dict[str, Messenger] = field(default_factory=dict)
+    #: None when this replica runs without one (BRIDGEPULSE_SCHEDULER=off).
+    scheduler: Scheduler | None = None
     #: Run at close, after pending poll refreshes and before the engine goes (adapter sessions).
     on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         await self.core.polls.drain()
         for close in self.on_close:
             await close()
@@ -81,9 +87,19 @@ async def build_application(
         refresh_delay=refresh_delay,
     )
     core = Core(deps)
+    scheduler = None
+    if settings.scheduler == "on":
+        scheduler = Scheduler(StepRunner(deps, core.polls, core.digests), clock=deps.clock)
+        deps.schedule_listener = scheduler  # setup, pause and resume take effect at once
     app = web.Application(client_max_size=MAX_BODY)
     application = Application(
-        settings=settings, repo=repo, core=core, telemetry=telemetry, web=app, messengers=messengers
+        settings=settings,
+        repo=repo,
+        core=core,
+        telemetry=telemetry,
+        web=app,
+        messengers=messengers,
+        scheduler=scheduler,
     )
     messengers["teams"] = teams.register(
         app, core=core, store=repo, settings=settings, clock=deps.clock, telemetry=telemetry
@@ -134,11 +150,14 @@ async def serve(settings: Settings) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
+    if application.scheduler is not None:
+        application.scheduler.start()
     log.info(
-        "BridgePulse listening on http://%s:%s (mode %s)",
+        "BridgePulse listening on http://%s:%s (mode %s, scheduler %s)",
         settings.host,
         settings.port,
         settings.mode.value,
+        settings.scheduler,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

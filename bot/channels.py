@@ -33,11 +33,14 @@ class ChannelService:
             schedule=schedule,
             owner_user_id=channel.owner_user_id or actor.user_id,
         )
+        # Setup never opens a poll for a time already past: the first is the next one.
+        first_open = next_open(schedule, deps.clock.now())
+        await deps.repo.set_next_open(channel_id=channel.id, at=first_open)
         deps.schedule_listener.schedule_changed(updated)
         open_poll = await deps.repo.open_poll(channel_id=channel.id)
         return views.setup_done(
             schedule,
-            first_open=next_open(schedule, deps.clock.now()),
+            first_open=first_open,
             open_poll=open_poll,
             prefix=prefix,
         )
@@ -61,12 +64,11 @@ class ChannelService:
         if channel.schedule is None:
             return views.resumed(None, first_open=None, prefix=prefix)
         updated = await self._deps.repo.set_paused(channel_id=channel.id, paused=False)
+        # Like setup, resuming never opens a poll whose time passed while paused.
+        first_open = next_open(channel.schedule, self._deps.clock.now())
+        await self._deps.repo.set_next_open(channel_id=channel.id, at=first_open)
         self._deps.schedule_listener.schedule_changed(updated)
-        return views.resumed(
-            channel.schedule,
-            first_open=next_open(channel.schedule, self._deps.clock.now()),
-            prefix=prefix,
-        )
+        return views.resumed(channel.schedule, first_open=first_open, prefix=prefix)
 
     async def status(self, channel: Channel, *, prefix: str) -> Card:
         deps = self._deps

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.actions import parse_vote
 from bot.cadence import DEFAULT_SCHEDULE, closes_at, format_local
+from bot.claims import CLOSE, Claim, Claims, Outcome, channel_step
 from bot.context import Deps
 from bot.domain import Actor, AnswerOutcome, Channel, Poll, Visibility
 from bot.insight.summary import SummaryService
@@ -23,6 +24,8 @@ from bot.views.poll import (
 )
 
 log = logging.getLogger(__name__)
+#: Delivery recorded once a poll's summary is posted.
+SUMMARY = "summary"
 
 
 class PollService:
@@ -31,6 +34,7 @@ class PollService:
         self._results = results
         self._refresh = Coalescer(deps.refresh_delay)
         self.summaries = SummaryService(deps, results)
+        self._claims = Claims(deps.repo, deps.clock)
 
     async def open(
         self, channel: Channel, *, period: str, scheduled_at: datetime | None = None
@@ -55,7 +59,14 @@ class PollService:
             existing = await deps.repo.poll_for_period(
                 channel_id=channel.id, period=period
             ) or await deps.repo.open_poll(channel_id=channel.id)
-            if existing is not None and existing.is_open and existing.message_ref is None:
+            # Only the caller that owns this period resumes an unposted poll: a manual
+            # `/pulse now` must not post the scheduled poll another worker is posting.
+            if (
+                existing is not None
+                and existing.is_open
+                and existing.message_ref is None
+                and existing.period == period
+            ):
                 await self._post(channel, existing)
             return existing, False
         deps.telemetry.count("polls_opened")
@@ -75,18 +86,37 @@ class PollService:
         return True
 
     async def finish(self, poll_id: int) -> None:
-        """Store the result of a closed poll, mark its message closed and post the summary."""
+        """Store the result of a closed poll, mark its message closed and post the summary.
+
+        Once per poll: under the poll's close claim, so a concurrent close on another replica
+        does not post it twice and a close that stopped half-way is resumed by the scheduler
+        (the summary delivery is recorded right after the post)."""
         deps = self._deps
         poll = await deps.repo.get_poll(poll_id=poll_id)
         channel = await deps.repo.get_channel(channel_id=poll.channel_id) if poll else None
         if poll is None or channel is None or poll.is_open:
             return
+        async with self._claims.hold(channel_step(channel.id, CLOSE, poll.period)) as (
+            outcome,
+            claim,
+        ):
+            if outcome is Outcome.BUSY:
+                return  # another worker is closing it right now
+            if claim is not None:
+                await self._post_results(channel, poll, claim)
+        await deps.repo.mark_finished(poll_id=poll.id, at=deps.clock.now())
+
+    async def _post_results(self, channel: Channel, poll: Poll, claim: Claim) -> None:
+        deps = self._deps
         result = await self._results.compute(poll)
         await deps.repo.store_result(poll_id=poll.id, result=result)
         deps.telemetry.count("polls_closed")
         await self._update_card(channel, poll, answered=result.participation.total)
+        if SUMMARY in await claim.delivered():
+            return  # posted before a crash; only the idempotent steps above were redone
         card = await self.summaries.card(channel, poll)
         await deps.messenger(channel.ref.platform).post(to=channel.ref, card=card)
+        await claim.reserve(SUMMARY)
 
     async def vote(self, actor: Actor, value: str, *, prefix: str) -> Reply:
         """Record one click on a poll: the last click on a question counts until the poll closes."""

@@ -55,6 +55,27 @@ class NudgeRecord:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class DueOpen:
+    """An active channel whose next scheduled opening (`at`, UTC) has come; None when unset."""
+
+    channel: Channel
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """The earliest moments the schedule needs attention, as the database sees it."""
+
+    next_open: datetime | None
+    next_close: datetime | None
+    #: Closing time of the earliest open poll whose reminder step is still to do.
+    next_reminder_close: datetime | None
+    #: Something is due at once: an active channel without a next opening, or a closed
+    #: poll whose close step (summary) is unfinished.
+    pending: bool
+
+
 class ChannelStore(Protocol):
     async def ensure_channel(self, *, ref: ChannelRef, name: str = "") -> Channel: ...
     async def find_channel(self, *, ref: ChannelRef) -> Channel | None: ...
@@ -185,6 +206,55 @@ class ClaimStore(Protocol):
         ...
 
     async def deliveries(self, *, scope: str, step: str, period: str) -> set[str]: ...
+    async def take_over(
+        self, *, scope: str, step: str, period: str, by: str, at: datetime, stale_before: datetime
+    ) -> bool:
+        """Take an unfinished claim last renewed before `stale_before` (its holder died)."""
+        ...
+
+    async def renew(self, *, scope: str, step: str, period: str, by: str, at: datetime) -> bool:
+        """Extend `by`'s unfinished claim; False if it is no longer theirs."""
+        ...
+
+    async def release(self, *, scope: str, step: str, period: str, by: str) -> None:
+        """Give up `by`'s unfinished claim so the next attempt can claim it at once."""
+        ...
+
+    async def forget_delivery(self, *, scope: str, step: str, period: str, recipient: str) -> None:
+        """Undo a recorded delivery whose send failed, so a retry sends it."""
+        ...
+
+
+class ScheduleStore(Protocol):
+    """What the scheduler asks the database: what is due, and marks of what is done."""
+
+    async def set_next_open(self, *, channel_id: int, at: datetime | None) -> None: ...
+    async def advance_next_open(self, *, channel_id: int, handled: datetime, to: datetime) -> bool:
+        """Move the next opening to `to` unless a setup moved it past `handled` meanwhile."""
+        ...
+
+    async def due_opens(self, *, now: datetime) -> list[DueOpen]:
+        """Active channels whose next opening is at or before `now`, or not set."""
+        ...
+
+    async def due_reminders(self, *, closing_before: datetime) -> list[Poll]:
+        """Open polls closing before the given time whose reminder step is still to do."""
+        ...
+
+    async def mark_reminded(self, *, poll_id: int, at: datetime) -> None: ...
+    async def unfinished_polls(self) -> list[Poll]:
+        """Closed polls whose close step (result, summary) is not done."""
+        ...
+
+    async def mark_finished(self, *, poll_id: int, at: datetime) -> None: ...
+    async def horizon(self) -> Horizon: ...
+    async def workspaces_closed_since(self, *, since: datetime) -> list[tuple[str, str]]:
+        """(platform, workspace id) of every workspace where a poll closed after `since`."""
+        ...
+
+    async def workspace_polls(
+        self, *, platform: str, workspace_id: str, opened_since: datetime
+    ) -> list[Poll]: ...
 
 
 class NudgeStore(Protocol):
@@ -213,6 +283,7 @@ class Repository(
     SubscriptionStore,
     ConversationStore,
     ClaimStore,
+    ScheduleStore,
     NudgeStore,
     DisclosureStore,
     Protocol,

@@ -30,7 +30,10 @@ class ChannelRow(SQLModel, table=True):
     """A channel and its weekly schedule (all schedule columns null until `/pulse setup`)."""
 
     __tablename__ = "channel"
-    __table_args__ = (UniqueConstraint("workspace_id", "external_id", name="uq_channel_external"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_id", name="uq_channel_external"),
+        Index("ix_channel_next_open", "next_open_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(
@@ -45,6 +48,8 @@ class ChannelRow(SQLModel, table=True):
     schedule_open_days: int | None = None
     paused: bool = False
     owner_user_id: str | None = Field(default=None, max_length=128)
+    #: The next scheduled opening (UTC) the scheduler will act on; set by setup and resume.
+    next_open_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -70,6 +75,21 @@ class PollRow(SQLModel, table=True):
             sqlite_where=text("closed_at IS NULL"),
             postgresql_where=text("closed_at IS NULL"),
         ),
+        # Scheduler look-ups: reminders still to send, closes still to finish, recent closes.
+        Index(
+            "ix_poll_remind",
+            "closes_at",
+            sqlite_where=text("closed_at IS NULL AND reminded_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL AND reminded_at IS NULL"),
+        ),
+        Index(
+            "ix_poll_unfinished",
+            "closed_at",
+            sqlite_where=text("closed_at IS NOT NULL AND finished_at IS NULL"),
+            postgresql_where=text("closed_at IS NOT NULL AND finished_at IS NULL"),
+        ),
+        Index("ix_poll_closed_at", "closed_at"),
+        Index("ix_poll_channel_opened", "channel_id", "opened_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,6 +103,10 @@ class PollRow(SQLModel, table=True):
     opened_at: datetime
     closes_at: datetime
     closed_at: datetime | None = None
+    #: When the reminder step was done (or found not needed); null while it is still to do.
+    reminded_at: datetime | None = None
+    #: When the close step (result, card update, summary) was done; null while still to do.
+    finished_at: datetime | None = None
     period: str = Field(max_length=64)
     timezone: str = Field(default="UTC", max_length=64)
     message_ref: str | None = Field(default=None, max_length=256)

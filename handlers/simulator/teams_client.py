@@ -167,6 +167,42 @@ def button_data(cards: list[Json], block: str, title: str) -> Json | None:
     return None
 
 
+def choose(cards: list[Json], block: str, choice: str) -> Json | None:
+    """The data a click sends to pick `choice` in the card's row `block`: the button titled
+    `choice` or whose value ends with `:{choice}`, or that choice in an Input.ChoiceSet."""
+    for content in cards:
+        body = content.get("body", [])
+        for element in body:
+            kind, ident = element.get("type"), str(element.get("id", ""))
+            if kind == "ActionSet" and ident.startswith(block):
+                for action in element.get("actions", []):
+                    data = action.get("data")
+                    if not isinstance(data, dict) or "input" in data:
+                        continue
+                    value = str(data.get("value", ""))
+                    if action.get("title") == choice or value.endswith(f":{choice}"):
+                        return data
+            elif kind == "Input.ChoiceSet" and ident == block:
+                for option in element.get("choices", []):
+                    value = str(option.get("value", ""))
+                    if option.get("title") == choice or value.endswith(f":{choice}"):
+                        submit = button_data([content], f"{block}_submit", "Choose") or {}
+                        return {**submit, block: value}
+    return None
+
+
+def question_rows(cards: list[Json]) -> list[str]:
+    """The ids of a poll card's question rows (`q_trust`, …), without overflow sets."""
+    rows: list[str] = []
+    for content in cards:
+        for element in content.get("body", []):
+            ident = str(element.get("id", ""))
+            overflow = ident.rpartition("_")[0] in rows  # `q_x_2` continues the row `q_x`
+            if ident.startswith("q_") and not ident.endswith("_submit") and not overflow:
+                rows.append(ident)
+    return rows
+
+
 @dataclass(frozen=True, slots=True)
 class Posted:
     """The HTTP answer to one activity."""

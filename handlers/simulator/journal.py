@@ -67,7 +67,7 @@ class Journal:
     entries: list[Entry] = field(default_factory=list)
     #: Bumped whenever the fakes recorded anything new (the page re-renders on a change).
     version: int = 0
-    _stamps: dict[Hashable, datetime] = field(default_factory=dict)
+    _stamps: dict[Hashable, tuple[datetime, int]] = field(default_factory=dict)
     _signature: tuple[int, ...] = ()
     _dm_owner: dict[str, str] = field(init=False)
 
@@ -81,7 +81,16 @@ class Journal:
 
     def stamp(self, key: Hashable) -> datetime:
         """When (demo time) something was first seen; now if never before."""
-        return self._stamps.setdefault(key, self.world.clock.now())
+        return self._first_seen(key)[0]
+
+    def order(self, key: Hashable) -> int:
+        """The order in which things were first seen (many share a demo minute)."""
+        return self._first_seen(key)[1]
+
+    def _first_seen(self, key: Hashable) -> tuple[datetime, int]:
+        if key not in self._stamps:
+            self._stamps[key] = (self.world.clock.now(), len(self._stamps))
+        return self._stamps[key]
 
     def observe(self) -> list[Entry]:
         """Stamp everything new in the fakes; returns the new messages."""
@@ -97,12 +106,9 @@ class Journal:
             return []
         self._signature = signature
         self.version += 1
-        new = [*self._slack_entries(), *self._teams_entries()]
-        for responses in slack.responses.values():
-            for body in responses:
-                self.stamp(("response", id(body)))
-        for typed in self.world.typed:
+        for typed in self.world.typed:  # what people typed came before the bot's answers
             self.stamp(("typed", typed.id))
+        new = [*self._slack_entries(), *self._teams_entries()]
         self.entries += new
         return new
 

@@ -76,6 +76,8 @@ class Simulation:
     week: int = 0
     #: What the simulation is doing right now ("" when idle), for the page.
     doing: str = ""
+    #: Set once the team is set up and the page may act (the demo sets it after warming up).
+    ready: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _due: list[_Due] = field(default_factory=list)
     _order: itertools.count[int] = field(default_factory=itertools.count)

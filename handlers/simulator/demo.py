@@ -114,7 +114,7 @@ async def interactive(settings: Settings, *, history: int, seed: int, stream: Te
             f"  Database: {settings.database_url}\n  Ctrl+C stops it.\n\n"
         )
         stream.flush()
-        warm_up = asyncio.create_task(_warm_up(simulation, history))
+        warm_up = asyncio.create_task(_warm_up(simulation, history, you=state.you))
         try:
             await _until_stopped()
         finally:
@@ -124,11 +124,13 @@ async def interactive(settings: Settings, *, history: int, seed: int, stream: Te
     log.info("demo stopped")
 
 
-async def _warm_up(simulation: Simulation, history: int) -> None:
-    """Set up the channels, play the history, and open this week's poll (the page shows it)."""
+async def _warm_up(simulation: Simulation, history: int, *, you: str) -> None:
+    """Set up the channels, play the history, and open this week's poll (the page shows it);
+    from this week on, your person's answers are yours to give."""
     await simulation.setup()
     for _ in range(history):
         await simulation.play_week()
+    simulation.human = {you}
     await simulation.next_week()
     simulation.ready = True
 

@@ -56,9 +56,7 @@ class PageState:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def mount(self, app: web.Application, world: World) -> None:
-        self.simulation = Simulation(
-            world, first_monday=self.first_monday, seed=self.seed, human={self.you}
-        )
+        self.simulation = Simulation(world, first_monday=self.first_monday, seed=self.seed)
         register(app, self)
 
     @property

@@ -134,7 +134,7 @@ RELAUNCH = Scenario(
             {"speed": 0.45, "customer_data": 0.3, "insight": 0.2},
         ),
         Side.IT: side_mood(
-            3.6, 4.0, (3.2, 3.9, 3.3, 2.5, 3.4), {"speed": 0.35, "reliability": 0.35, "skills": 0.2}
+            3.6, 4.0, (3.2, 3.9, 3.3, 2.5, 3.4), {"reliability": 0.45, "speed": 0.2, "skills": 0.2}
         ),
         Side.OTHER: side_mood(3.5, 3.2, (3.3,) * 5, {lever: 1.0 for lever in LEVERS}),
     },
@@ -202,11 +202,17 @@ class Mood:
     shock: dict[tuple[Side, str], float] = field(default_factory=dict)
     lifts: list[_Lift] = field(default_factory=list)
     rng: random.Random = field(init=False)
+    presence: random.Random = field(init=False)
+    luck: random.Random = field(init=False)
     slant: dict[tuple[str, str], float] = field(init=False)
     favourite: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
+        # Separate streams, so that whether the team follows a nudge (which depends on what the
+        # server said) never changes who answers when.
         self.rng = random.Random(f"{self.seed}:{self.scenario.key}")
+        self.presence = random.Random(f"{self.seed}:{self.scenario.key}:presence")
+        self.luck = random.Random(f"{self.seed}:{self.scenario.key}:luck")
         self.base = {side: mood.copy() for side, mood in self.scenario.moods.items()}
         self.now = {side: mood.copy() for side, mood in self.base.items()}
         self.slant = {(p.key, q): self.rng.gauss(0, 0.35) for p in self.team for q in LIKERT}
@@ -220,23 +226,23 @@ class Mood:
         self.week += 1
         self._drift()
         incident = None
-        if self.week > 1 and self.rng.random() < INCIDENT_CHANCE:
-            incident = self.rng.choice(INCIDENTS)
+        if self.week > 1 and self.luck.random() < INCIDENT_CHANCE:
+            incident = self.luck.choice(INCIDENTS)
             key = (incident.side, incident.question)
             self.shock[key] = self.shock.get(key, 0.0) - incident.size
         answering = []
         for p in self.team:
             diligence = p.diligence - (0.08 if incident and incident.side is p.side else 0.0)
             answers = self._answers(p)  # drawn for everyone, so a skip changes nothing else
-            early = self.rng.random() < p.haste
-            hours = self.rng.choice((0.5, 1.5, 4.0, 7.0, 24.5, 28.0, 31.0))
-            if self.rng.random() < diligence:
+            early = self.presence.random() < p.haste
+            hours = self.presence.choice((0.5, 1.5, 4.0, 7.0, 24.5, 28.0, 31.0))
+            if self.presence.random() < diligence:
                 answering.append(Answering(p, answers, hours if early else None))
         return WeekPlan(self.week, tuple(answering), incident)
 
     def nudged(self, metric: str, imperative: int) -> str | None:
         """The summary nudged the team on `metric`; returns the story if they follow it."""
-        if self.rng.random() >= FOLLOW_CHANCE:
+        if self.luck.random() >= FOLLOW_CHANCE:
             return None
         lower = self._lower_side("priority" if metric.startswith("priority") else "trust")
         higher = Side.IT if lower is Side.MARKETING else Side.MARKETING
@@ -252,7 +258,7 @@ class Mood:
         else:
             for question in ("trust", "priority"):
                 self.lifts.append(_Lift((Side.MARKETING, Side.IT), question, 0.1, 2))
-        return f"the team acts on the imperative {IMPERATIVES[imperative].label} nudge"
+        return f"The team follows the nudge (imperative {IMPERATIVES[imperative].label})."
 
     def _lower_side(self, question: str) -> Side:
         m, it = (self.level(s, question) for s in (Side.MARKETING, Side.IT))

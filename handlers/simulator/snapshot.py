@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.simulator.personas import Persona
 from handlers.simulator.timeline import Simulation
+from handlers.simulator.transcript import happenings
 from handlers.simulator.world import (
     SLACK_CHANNEL,
     SLACK_CHANNEL_NAME,
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from handlers.simulator.page import Said
 
 Json = dict[str, Any]
-#: The page shows this many of the latest story lines.
-STORY_LINES = 12
+#: The page shows this many of the latest happenings.
+FEED_LINES = 40
 
 
 def when(at: datetime) -> str:
@@ -57,9 +58,15 @@ def build(sim: Simulation, viewer: Persona, said: list[Said]) -> Json:
             }
             for p in sim.world.people
         ],
-        "story": [
-            {"at": when(s.at), "platform": s.platform, "text": s.text}
-            for s in sim.story[-STORY_LINES:]
+        "feed": [
+            {
+                "at": when(h.at),
+                "where": h.where,
+                "platform": h.platform,
+                "text": h.text,
+                "detail": list(h.detail),
+            }
+            for h in happenings(sim.journal.entries, sim.story)[-FEED_LINES:]
         ],
         "slack": _slack(sim, viewer, mine),
         "teams": _teams(sim, viewer, mine),

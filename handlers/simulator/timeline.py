@@ -142,10 +142,8 @@ class Simulation:
             plan = mood.plan_week()
             if plan.incident is not None:
                 side = "IT" if plan.incident.side.value == "it" else "marketing"
-                what = plan.incident.question
-                self.story.append(
-                    Story(start, platform, f"Bad week: {plan.incident.story} ({side} {what} dips).")
-                )
+                text = f"Bad week: {plan.incident.story}; {side}'s {plan.incident.question} dips."
+                self.story.append(Story(start, platform, text))
             for answering in plan.answering:
                 at = start + (
                     timedelta(hours=answering.after_hours)
@@ -170,9 +168,7 @@ class Simulation:
                 latest = nudges[-1]
                 story = self.moods[platform].nudged(latest.metric, latest.imperative)
                 if story:
-                    self.story.append(
-                        Story(self.world.clock.now(), platform, story[0].upper() + story[1:])
-                    )
+                    self.story.append(Story(self.world.clock.now(), platform, story))
         self._nudges_seen = self.world.clock.now()
 
     async def _run_until(self, until: datetime) -> None:
@@ -236,7 +232,9 @@ class Simulation:
     async def _teams_setup(self) -> None:
         world = self.world
         await world.teams_install(MANAGER)
+        self.journal.observe()  # the welcome came before anyone typed
         await world.teams_say(MANAGER, f"pulse {SETUP}", private=False)
+        self.journal.observe()
         await world.teams_say(MANAGER, "pulse digest on", private=True)
         await _all(
             world.teams_say(p, f"pulse join {p.side.value}", private=True) for p in world.people

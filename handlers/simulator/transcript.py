@@ -7,6 +7,7 @@ import base64
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,8 @@ _POLL_NUMBER = re.compile(r"[Pp]ulse #(\d+)")
 #: The summary lines the week-by-week transcript shows (the rest is in the final summary).
 _KEY_LINES = ("Trend", "Where you stand", "Next step", "Last nudge")
 _WHERE = {"slack": f"Slack #{SLACK_CHANNEL_NAME}", "teams": f"Teams “{TEAMS_CHANNEL.name}”"}
+_PRIVATE = {"slack": "Slack DMs", "teams": "Teams 1:1 chats"}
+_PLACE = max(len(w) for w in _WHERE.values())
 
 
 def write_charts(world: World, journal: Journal, out: Path) -> list[Path]:
@@ -69,15 +72,15 @@ def _data_images(element: object) -> Iterable[bytes]:
 def transcript(simulation: Simulation, *, charts: list[Path], seconds: float) -> str:
     """The whole run, readable top to bottom."""
     journal, lines = simulation.journal, _intro(simulation)
-    weeks: dict[int, list[tuple[datetime, int, str]]] = {}
-    for order, (at, text) in enumerate(_events(journal.entries, simulation.story)):
-        weeks.setdefault(_week_of(simulation, at), []).append((at, order, text))
+    weeks: dict[int, list[Happening]] = {}
+    for happening in happenings(journal.entries, simulation.story):
+        weeks.setdefault(_week_of(simulation, happening.at), []).append(happening)
     for week, events in sorted(weeks.items()):
         if week > 0:
             monday = simulation.first_monday + timedelta(weeks=week - 1)
             title = f"── Week {week} · {monday:%a %d %b %Y} "
             lines += ["", title + "─" * max(0, WIDTH - len(title))]
-        lines += [text for _, _, text in sorted(events)]
+        lines += [_lines(happening) for happening in events]
     lines += _finale(journal)
     lines += [
         "",
@@ -96,8 +99,8 @@ def _intro(simulation: Simulation) -> list[str]:
         f"in {_WHERE['slack']} and in {_WHERE['teams']}. Every message below was sent by the real",
         "BridgePulse server to a local fake Slack and Teams; every click was a signed HTTP request.",
         "",
-        f"{simulation.first_monday - timedelta(hours=21):%a %H:%M}  {MANAGER.first_name} typed "
-        f"`pulse {SETUP}` in both channels; everyone picked a side with `pulse join`.",
+        f"{simulation.first_monday - timedelta(hours=21):%a %d %b %H:%M}  {MANAGER.first_name} "
+        f"typed `pulse {SETUP}` in both channels; everyone picked a side with `pulse join`.",
     ]
 
 
@@ -105,35 +108,47 @@ def _week_of(simulation: Simulation, at: datetime) -> int:
     return max(0, (at - simulation.first_monday + timedelta(days=1)) // timedelta(weeks=1) + 1)
 
 
-def _events(entries: list[Entry], story: list[Story]) -> list[tuple[datetime, str]]:
-    events: list[tuple[datetime, str]] = []
+@dataclass(frozen=True, slots=True)
+class Happening:
+    """One line of the story: when, where, what (and for summaries, their key lines)."""
+
+    at: datetime
+    where: str
+    text: str
+    detail: tuple[str, ...] = ()
+    platform: str = ""
+
+
+def happenings(entries: list[Entry], story: list[Story]) -> list[Happening]:
+    """Polls opened, summaries, reminders, digests and the team's story, in time order."""
+    found: list[Happening] = []
     reminders: Counter[tuple[datetime, str]] = Counter()
     for entry in entries:
-        stamp = f"{entry.at:%a %H:%M}  {entry.platform.title():5}  "
+        where = _WHERE[entry.platform]
         if entry.place == "channel" and entry.kind == "poll":
-            events.append((entry.at, stamp + f"{_WHERE[entry.platform]}: {entry.headline} opened"))
+            opened = entry.headline.split(":")[0].replace("Weekly pulse", "weekly pulse")
+            found.append(Happening(entry.at, where, f"{opened} opened", (), entry.platform))
         elif entry.place == "channel" and entry.kind in ("summary", "withheld"):
-            events.append((entry.at, stamp + "\n".join(_summary_lines(entry))))
+            detail = tuple(line for line in entry.lines[1:] if line.startswith(_KEY_LINES))
+            found.append(Happening(entry.at, where, entry.headline, detail, entry.platform))
         elif entry.kind == "reminder":
             reminders[(entry.at, entry.platform)] += 1
         elif entry.kind == "digest" and entry.owner == MANAGER.key:
-            how = "direct message" if entry.platform == "slack" else "1:1 chat"
-            events.append((entry.at, stamp + f"digest by {how} to {MANAGER.name}"))
+            text = f"digest to {MANAGER.name}"
+            found.append(Happening(entry.at, _PRIVATE[entry.platform], text, (), entry.platform))
     for (at, platform), count in reminders.items():
-        stamp = f"{at:%a %H:%M}  {platform.title():5}  "
-        who = "person who has" if count == 1 else "people who have"
-        events.append((at, stamp + f"reminder to {count} {who} not answered yet"))
+        who = "person who had" if count == 1 else "people who had"
+        text = f"reminder to {count} {who} not answered"
+        found.append(Happening(at, _PRIVATE[platform], text, (), platform))
     for item in story:
-        stamp = f"{item.at:%a %H:%M}  {item.platform.title():5}  "
-        events.append((item.at, stamp + f"({item.text})"))
-    return events
+        found.append(Happening(item.at, _WHERE[item.platform], f"↳ {item.text}", (), item.platform))
+    return sorted(found, key=lambda h: h.at)
 
 
-def _summary_lines(entry: Entry) -> list[str]:
-    indent = " " * 18
-    shown = [f"{_WHERE[entry.platform]}: {entry.headline}"]
-    shown += [indent + line for line in entry.lines[1:] if line.startswith(_KEY_LINES)]
-    return shown
+def _lines(happening: Happening) -> str:
+    first = f"{happening.at:%a %H:%M}  {happening.where:<{_PLACE}}  {happening.text}"
+    indent = " " * (13 + _PLACE)
+    return "\n".join([first, *(indent + line for line in happening.detail)])
 
 
 def _finale(journal: Journal) -> list[str]:

@@ -77,7 +77,7 @@ async def headless(
     weeks: int,
     out: Path,
     seed: int,
-    stream: TextIO = sys.stdout,
+    stream: TextIO | None = None,
     engine: AsyncEngine | None = None,
 ) -> int:
     """Play `weeks` weeks as fast as the server answers; print the transcript, write the charts."""
@@ -92,7 +92,7 @@ async def headless(
             await simulation.play_week()
         charts = write_charts(world, simulation.journal, out)
         seconds = time.perf_counter() - started
-        stream.write(transcript(simulation, charts=charts, seconds=seconds))
+        (stream or sys.stdout).write(transcript(simulation, charts=charts, seconds=seconds))
     return 0
 
 

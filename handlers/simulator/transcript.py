@@ -84,8 +84,10 @@ def transcript(simulation: Simulation, *, charts: list[Path], seconds: float) ->
     lines += _finale(journal)
     lines += [
         "",
-        f"{len(charts)} charts written to {charts[0].parent}/" if charts else "No charts written.",
-        f"Played {simulation.week} weeks in {seconds:.1f} s.",
+        f"{_count(len(charts), 'chart')} written to {charts[0].parent}/"
+        if charts
+        else "No charts written.",
+        f"Played {_count(simulation.week, 'week')} in {seconds:.1f} s.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -93,7 +95,7 @@ def transcript(simulation: Simulation, *, charts: list[Path], seconds: float) ->
 def _intro(simulation: Simulation) -> list[str]:
     sides = Counter(p.side.value for p in TEAM if not p.manager)
     return [
-        f"BridgePulse demo — {simulation.week} simulated weeks (seed {simulation.seed})",
+        f"BridgePulse demo — {_count(simulation.week, 'simulated week')} (seed {simulation.seed})",
         f"Northwind Digital: {sides['marketing']} marketing, {sides['it']} IT, {sides['other']} "
         f"other, and {MANAGER.name} ({MANAGER.title}, subscribed to the digest),",
         f"in {_WHERE['slack']} and in {_WHERE['teams']}. Every message below was sent by the real",
@@ -102,6 +104,10 @@ def _intro(simulation: Simulation) -> list[str]:
         f"{simulation.first_monday - timedelta(hours=21):%a %d %b %H:%M}  {MANAGER.first_name} "
         f"typed `pulse {SETUP}` in both channels; everyone picked a side with `pulse join`.",
     ]
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
 def _week_of(simulation: Simulation, at: datetime) -> int:

@@ -97,6 +97,8 @@ class Journal:
         slack, connector = self.world.slack, self.world.connector
         signature = (
             len(slack.calls),
+            sum(len(m) for m in slack.messages.values()),
+            len(connector.messages),
             sum(len(r) for r in slack.responses.values()),
             len(slack.ephemerals),
             len(connector.requests),

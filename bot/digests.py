@@ -7,7 +7,10 @@ from bot.context import Deps
 from bot.domain import Actor, PersonRef, Side
 from bot.insight.digest import DigestEntry
 from bot.insight.nudges import NudgeService
+from bot.questions import QuestionSet
 from bot.results import ResultService
+from bot.scoring import Figures
+from bot.trends import ScoreReport
 from bot.views.digest import digest_card
 from bot.views.home import home_card
 
@@ -31,17 +34,19 @@ class DigestService:
             and person.user_id in await messenger.members(channel=channel.ref)
         ]
         reports = await self._results.reports(followed)
-        entries = []
-        for channel in followed:
-            report = reports[channel.id]
-            figures_of = {
-                p.poll.id: (p.result.figures, self._results.question_set(p.poll), p.poll.number)
-                for p in report.points
-                if p.result.figures is not None and not p.poll.is_open
-            }
-            nudge = await self._nudges.latest(channel, figures_of)
-            entries.append(DigestEntry(channel.name or channel.ref.channel_id, report, nudge))
-        return entries
+        nudges = await self._nudges.latest_many(
+            {channel.id: self._closed_figures(reports[channel.id]) for channel in followed}
+        )
+        return [
+            DigestEntry(c.name or c.ref.channel_id, reports[c.id], nudges[c.id]) for c in followed
+        ]
+
+    def _closed_figures(self, report: ScoreReport) -> dict[int, tuple[Figures, QuestionSet, int]]:
+        return {
+            p.poll.id: (p.result.figures, self._results.question_set(p.poll), p.poll.number)
+            for p in report.points
+            if p.result.figures is not None and not p.poll.is_open
+        }
 
     async def digest(self, person: PersonRef) -> Card:
         return digest_card(await self.entries_for(person), k=self._deps.k)

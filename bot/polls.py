@@ -108,13 +108,14 @@ class PollService:
 
     async def _post_results(self, channel: Channel, poll: Poll, claim: Claim) -> None:
         deps = self._deps
-        result = await self._results.compute(poll)
+        answers = await deps.repo.answers(poll_id=poll.id)
+        result = self._results.score(poll, answers)
         await deps.repo.store_result(poll_id=poll.id, result=result)
         deps.telemetry.count("polls_closed")
         await self._update_card(channel, poll, answered=result.participation.total)
         if SUMMARY in await claim.delivered():
             return  # posted before a crash; only the idempotent steps above were redone
-        card = await self.summaries.card(channel, poll)
+        card = await self.summaries.card(channel, poll, answers=answers)
         await deps.messenger(channel.ref.platform).post(to=channel.ref, card=card)
         await claim.reserve(SUMMARY)
 

@@ -260,19 +260,37 @@ class ScheduleStore(Protocol):
 class NudgeStore(Protocol):
     async def record_nudge(self, *, nudge: NudgeRecord) -> None: ...
     async def nudges_since(self, *, channel_id: int, since: datetime) -> list[NudgeRecord]: ...
+    async def nudges_since_many(
+        self, *, channel_ids: Sequence[int], since: datetime
+    ) -> dict[int, list[NudgeRecord]]:
+        """`nudges_since` for many channels in one round trip."""
+        ...
 
 
 class DisclosureStore(Protocol):
     """What an open poll has published so far (see `bot.insight.disclosure`)."""
 
     async def disclosure(self, *, poll_id: int) -> DisclosureState | None: ...
+    async def disclosures(self, *, poll_ids: Sequence[int]) -> dict[int, DisclosureState]:
+        """`disclosure` for many polls in one round trip (polls with none are left out)."""
+        ...
+
     async def save_disclosure(
         self, *, poll_id: int, state: DisclosureState, expected_version: int, at: datetime
     ) -> bool:
         """Store `state` if the stored version is still `expected_version` (0: none stored)."""
         ...
 
-    async def drop_disclosure(self, *, poll_id: int) -> None: ...
+    async def save_disclosures(
+        self, *, changes: Sequence[tuple[int, DisclosureState, int]], at: datetime
+    ) -> set[int]:
+        """`save_disclosure` for many (poll id, state, expected version) in one transaction;
+        returns the poll ids whose compare-and-set succeeded."""
+        ...
+
+    async def take_disclosure(self, *, poll_id: int) -> DisclosureState | None:
+        """Delete the poll's state and return what it was (one round trip at close)."""
+        ...
 
 
 class Repository(

@@ -57,13 +57,20 @@ class ResultService:
             else {}
         )
         points: dict[int, TrendPoint] = {}
+        open_polls = [p for p in unstored if p.is_open]
+        # never the live figures of an open poll: see bot.insight.disclosure
+        so_far = (
+            await self._guard.so_far_many(
+                [(p, self.question_set(p), answers.get(p.id, [])) for p in open_polls]
+            )
+            if open_polls
+            else {}
+        )
+        for poll in open_polls:
+            points[poll.id] = TrendPoint(poll, so_far[poll.id].result, so_far[poll.id].as_of)
         for poll in unstored:
-            polled = answers.get(poll.id, [])
-            if poll.is_open:  # never the live figures: see bot.insight.disclosure
-                so_far = await self._guard.so_far(poll, self.question_set(poll), polled)
-                points[poll.id] = TrendPoint(poll, so_far.result, so_far.as_of)
-            else:  # closed but its result was never stored (crash mid-close)
-                result = self.score(poll, polled)
+            if not poll.is_open:  # closed but its result was never stored (crash mid-close)
+                result = self.score(poll, answers.get(poll.id, []))
                 await self._deps.repo.store_result(poll_id=poll.id, result=result)
                 points[poll.id] = TrendPoint(poll, result)
         return {

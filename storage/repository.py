@@ -926,20 +926,32 @@ class SqlRepository:
             )
 
     async def nudges_since(self, *, channel_id: int, since: datetime) -> list[NudgeRecord]:
+        return (await self.nudges_since_many(channel_ids=[channel_id], since=since))[channel_id]
+
+    async def nudges_since_many(
+        self, *, channel_ids: Sequence[int], since: datetime
+    ) -> dict[int, list[NudgeRecord]]:
+        found: dict[int, list[NudgeRecord]] = {c: [] for c in channel_ids}
         async with self._tx() as conn:
-            rows = (
-                await conn.execute(
+            for chunk in _chunks(list(channel_ids)):
+                rows = await conn.execute(
                     select(NUDGE)
-                    .where(NUDGE.c.channel_id == channel_id, NUDGE.c.created_at >= since)
-                    .order_by(NUDGE.c.created_at)
+                    .where(NUDGE.c.channel_id.in_(chunk), NUDGE.c.created_at >= since)
+                    .order_by(NUDGE.c.created_at, NUDGE.c.id)
                 )
-            ).all()
-        return [
-            NudgeRecord(
-                r.channel_id, r.poll_id, r.nudge_id, r.imperative, r.metric, r.value, r.created_at
-            )
-            for r in rows
-        ]
+                for r in rows:
+                    found[r.channel_id].append(
+                        NudgeRecord(
+                            r.channel_id,
+                            r.poll_id,
+                            r.nudge_id,
+                            r.imperative,
+                            r.metric,
+                            r.value,
+                            r.created_at,
+                        )
+                    )
+        return found
 
     # --- disclosure (the differencing guard's memory of an open poll) ---------------------
 
@@ -950,30 +962,55 @@ class SqlRepository:
             ).first()
         return DisclosureState.from_dict(row.state, version=row.version) if row else None
 
+    async def disclosures(self, *, poll_ids: Sequence[int]) -> dict[int, DisclosureState]:
+        found: dict[int, DisclosureState] = {}
+        async with self._tx() as conn:
+            for chunk in _chunks(list(poll_ids)):
+                rows = await conn.execute(select(DISCLOSURE).where(DISCLOSURE.c.poll_id.in_(chunk)))
+                for row in rows:
+                    found[row.poll_id] = DisclosureState.from_dict(row.state, version=row.version)
+        return found
+
     async def save_disclosure(
         self, *, poll_id: int, state: DisclosureState, expected_version: int, at: datetime
     ) -> bool:
-        values = {"state": state.to_dict(), "version": expected_version + 1, "updated_at": at}
-        statement: Any
-        if expected_version == 0:
-            statement = (
-                self._upsert(DISCLOSURE)
-                .values(poll_id=poll_id, **values)
-                .on_conflict_do_nothing(index_elements=["poll_id"])
-            )
-        else:
-            statement = (
-                update(DISCLOSURE)
-                .where(DISCLOSURE.c.poll_id == poll_id, DISCLOSURE.c.version == expected_version)
-                .values(**values)
-            )
-        async with self._tx(write=True) as conn:
-            result = await conn.execute(statement)
-        return bool(result.rowcount)
+        saved = await self.save_disclosures(changes=[(poll_id, state, expected_version)], at=at)
+        return poll_id in saved
 
-    async def drop_disclosure(self, *, poll_id: int) -> None:
+    async def save_disclosures(
+        self, *, changes: Sequence[tuple[int, DisclosureState, int]], at: datetime
+    ) -> set[int]:
+        saved: set[int] = set()
         async with self._tx(write=True) as conn:
-            await conn.execute(delete(DISCLOSURE).where(DISCLOSURE.c.poll_id == poll_id))
+            for poll_id, state, expected in changes:
+                values = {"state": state.to_dict(), "version": expected + 1, "updated_at": at}
+                statement: Any
+                if expected == 0:
+                    statement = (
+                        self._upsert(DISCLOSURE)
+                        .values(poll_id=poll_id, **values)
+                        .on_conflict_do_nothing(index_elements=["poll_id"])
+                    )
+                else:
+                    statement = (
+                        update(DISCLOSURE)
+                        .where(DISCLOSURE.c.poll_id == poll_id, DISCLOSURE.c.version == expected)
+                        .values(**values)
+                    )
+                if (await conn.execute(statement)).rowcount:
+                    saved.add(poll_id)
+        return saved
+
+    async def take_disclosure(self, *, poll_id: int) -> DisclosureState | None:
+        async with self._tx(write=True) as conn:
+            row = (
+                await conn.execute(
+                    delete(DISCLOSURE)
+                    .where(DISCLOSURE.c.poll_id == poll_id)
+                    .returning(DISCLOSURE.c.state, DISCLOSURE.c.version)
+                )
+            ).first()
+        return DisclosureState.from_dict(row.state, version=row.version) if row else None
 
 
 def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:

@@ -29,7 +29,7 @@ stored once and never recomputed from fewer answers.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +157,24 @@ def advance(state: DisclosureState, live: Snapshot, *, k: int) -> DisclosureStat
     return state
 
 
+def _live(poll: Poll, qset: QuestionSet, answers: list[AnswerRecord], *, k: int) -> Snapshot:
+    result = compute_result(answers, question_set=qset, poll_number=poll.number, k=k)
+    return Snapshot(
+        contributions(answers, poll_id=poll.id, qset=qset, poll_number=poll.number), result
+    )
+
+
+def _publishable(state: DisclosureState | None, live: PollResult, *, k: int) -> SoFar:
+    """Live counts always; figures only from the latest snapshot the rule let us show."""
+    shown = state.shown if state else None
+    if shown is None or not live.published or not shown.participation.meets(k):
+        return SoFar(PollResult(k=k, participation=live.participation), None)
+    return SoFar(
+        PollResult(k=k, participation=live.participation, figures=shown.figures),
+        shown.participation,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SoFar:
     """An open poll's publishable result: live counts, figures from the latest safe snapshot."""
@@ -177,38 +195,57 @@ class DisclosureGuard:
 
     async def so_far(self, poll: Poll, qset: QuestionSet, answers: list[AnswerRecord]) -> SoFar:
         """The publishable result of an open poll, given its current answers."""
+        return (await self.so_far_many([(poll, qset, answers)]))[poll.id]
+
+    async def so_far_many(
+        self, polls: Sequence[tuple[Poll, QuestionSet, list[AnswerRecord]]]
+    ) -> dict[int, SoFar]:
+        """`so_far` for many open polls: one read of their states, and one write for those
+        whose state advances (a compare-and-set lost to another replica is retried alone)."""
         deps = self._deps
-        live_result = compute_result(answers, question_set=qset, poll_number=poll.number, k=deps.k)
-        live = Snapshot(
-            contributions(answers, poll_id=poll.id, qset=qset, poll_number=poll.number),
-            live_result,
+        lives = {poll.id: _live(poll, qset, answers, k=deps.k) for poll, qset, answers in polls}
+        states = await deps.repo.disclosures(poll_ids=list(lives))
+        changes = []
+        for poll_id, live in lives.items():
+            state = states.get(poll_id) or DisclosureState()
+            nxt = advance(state, live, k=deps.k)
+            if nxt is not state:
+                changes.append((poll_id, nxt, state.version))
+        saved = (
+            await deps.repo.save_disclosures(changes=changes, at=deps.clock.now())
+            if changes
+            else set()
         )
+        for poll_id, nxt, _version in changes:
+            if poll_id in saved:
+                states[poll_id] = nxt
+            else:  # another replica moved it first: start from what it stored
+                states[poll_id] = await self._settle(poll_id, lives[poll_id])
+        return {
+            poll_id: _publishable(states.get(poll_id), live.result, k=deps.k)
+            for poll_id, live in lives.items()
+        }
+
+    async def _settle(self, poll_id: int, live: Snapshot) -> DisclosureState:
+        deps = self._deps
         state = DisclosureState()
         for _ in range(self.ATTEMPTS):
-            state = await deps.repo.disclosure(poll_id=poll.id) or DisclosureState()
+            state = await deps.repo.disclosure(poll_id=poll_id) or DisclosureState()
             nxt = advance(state, live, k=deps.k)
             if nxt is state:
                 break
             if await deps.repo.save_disclosure(
-                poll_id=poll.id, state=nxt, expected_version=state.version, at=deps.clock.now()
+                poll_id=poll_id, state=nxt, expected_version=state.version, at=deps.clock.now()
             ):
-                state = nxt
-                break
-        shown = state.shown
-        if shown is None or not live_result.published or not shown.participation.meets(deps.k):
-            return SoFar(PollResult(k=deps.k, participation=live_result.participation), None)
-        return SoFar(
-            PollResult(k=deps.k, participation=live_result.participation, figures=shown.figures),
-            shown.participation,
-        )
+                return nxt
+        return state
 
     async def close(self, poll: Poll, qset: QuestionSet, answers: list[AnswerRecord]) -> bool:
         """Forget the poll's snapshots; True if the final figures are not separable from one
         that was published (only possible when answers were withdrawn or changed back)."""
         deps = self._deps
-        state = await deps.repo.disclosure(poll_id=poll.id)
+        state = await deps.repo.take_disclosure(poll_id=poll.id)
         if state is None:
             return False
         final = contributions(answers, poll_id=poll.id, qset=qset, poll_number=poll.number)
-        await deps.repo.drop_disclosure(poll_id=poll.id)
         return any(not separable(final, p, k=deps.k) for p in state.published)

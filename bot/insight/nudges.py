@@ -137,6 +137,19 @@ def follow_up(
     return FollowUp(rule, metric, given_in, record.value, after, returns_in)
 
 
+def _latest(
+    records: list[NudgeRecord], figures_of: dict[int, tuple[Figures, QuestionSet, int]]
+) -> Nudge | None:
+    for record in reversed(records):
+        rule, found = RULES_BY_ID.get(record.nudge_id), figures_of.get(record.poll_id)
+        if rule is not None and found is not None:
+            figures, qset, number = found
+            nudge = nudge_for(rule, figures, qset, number)
+            if nudge is not None:
+                return nudge
+    return None
+
+
 class NudgeService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
@@ -189,15 +202,18 @@ class NudgeService:
         """The channel's most recent nudge (within four weeks), worded for that poll's figures.
 
         `figures_of` maps poll ids to (figures, question set, poll number)."""
+        return (await self.latest_many({channel.id: figures_of}))[channel.id]
+
+    async def latest_many(
+        self, figures_by_channel: dict[int, dict[int, tuple[Figures, QuestionSet, int]]]
+    ) -> dict[int, Nudge | None]:
+        """`latest` for many channels (by id) with one read of their nudge history."""
         deps = self._deps
-        records = await deps.repo.nudges_since(
-            channel_id=channel.id, since=deps.clock.now() - timedelta(days=REPEAT_DAYS)
+        records = await deps.repo.nudges_since_many(
+            channel_ids=list(figures_by_channel),
+            since=deps.clock.now() - timedelta(days=REPEAT_DAYS),
         )
-        for record in reversed(records):
-            rule, found = RULES_BY_ID.get(record.nudge_id), figures_of.get(record.poll_id)
-            if rule is not None and found is not None:
-                figures, qset, number = found
-                nudge = nudge_for(rule, figures, qset, number)
-                if nudge is not None:
-                    return nudge
-        return None
+        return {
+            channel_id: _latest(records[channel_id], figures_of)
+            for channel_id, figures_of in figures_by_channel.items()
+        }

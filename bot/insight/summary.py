@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.cards import Card
-from bot.domain import Channel, Poll, Side
+from bot.domain import AnswerRecord, Channel, Poll, Side
 from bot.formatting import plural
 from bot.insight.benchmarks import Comparison, compare
 from bot.insight.charts import Chart, ChartPoint, alt_text, chart_png
@@ -81,8 +81,11 @@ class SummaryService:
         self._guard = DisclosureGuard(deps)
         self.nudges = NudgeService(deps)
 
-    async def build(self, channel: Channel, poll: Poll) -> Summary:
-        """The summary of a closed poll (records its nudge the first time)."""
+    async def build(
+        self, channel: Channel, poll: Poll, *, answers: list[AnswerRecord] | None = None
+    ) -> Summary:
+        """The summary of a closed poll (records its nudge the first time). `answers` are the
+        poll's answers when the caller already read them (the close step has)."""
         deps = self._deps
         report = await self._results.report(channel, polls=TREND_POLLS + 1)
         series = tuple(
@@ -93,7 +96,8 @@ class SummaryService:
             point = TrendPoint(poll, await self._results.compute(poll))
             series = (point,)
         qset = self._results.question_set(poll)
-        answers = await deps.repo.answers(poll_id=poll.id)
+        if answers is None:
+            answers = await deps.repo.answers(poll_id=poll.id)
         not_separable = await self._guard.close(poll, qset, answers)
         base = Summary(poll, channel.name, deps.k, qset, point.result, series)
         figures = point.result.figures
@@ -115,13 +119,16 @@ class SummaryService:
             not_separable,
         )
 
-    async def card(self, channel: Channel, poll: Poll) -> Card:
-        summary = await self.build(channel, poll)
+    async def card(
+        self, channel: Channel, poll: Poll, *, answers: list[AnswerRecord] | None = None
+    ) -> Card:
+        summary = await self.build(channel, poll, answers=answers)
         if not summary.result.published:
             return withheld_card(summary)
-        return summary_card(summary, chart=await self._chart(summary))
+        return summary_card(summary, chart=await self.chart(summary))
 
-    async def _chart(self, summary: Summary) -> Chart | None:
+    async def chart(self, summary: Summary) -> Chart | None:
+        """The summary's chart (None if it could not be drawn: the summary goes out without it)."""
         points = chart_points(summary.series)
         where = f"#{summary.channel_name} · " if summary.channel_name else ""
         title = f"{where}alignment over the last {plural(len(points), 'pulse')}"

@@ -23,19 +23,31 @@ def digest_card(entries: list[DigestEntry], *, k: int) -> Card:
         return Card(summary=text, blocks=(Heading("Your BridgePulse digest"), Text(text)))
     entries = ordered(entries)
     lines = [_line(e, k=k) for e in entries]
+    listed, rest = lines[:MAX_LISTED], lines[MAX_LISTED:]
     blocks: list[Block] = [
         Heading("Your BridgePulse digest"),
         Context(
             f"{len(entries)} {'channel' if len(entries) == 1 else 'channels'}, biggest drop first."
         ),
-        *(Text(text) for text, _ in lines),
+        *(Text(text) for text, _ in listed),
+    ]
+    if rest:
+        blocks.append(
+            Text(
+                f"…and {len(rest)} more, in order: "
+                + ", ".join(short for _, short in rest[:60])
+                + (", …" if len(rest) > 60 else "")
+                + "."
+            )
+        )
+    blocks += [
         Context(
             f"Figures only for pulses where marketing and IT each had {k}+ answers; nobody can "
             "see who answered what. Scores run 0–100; the sparkline shows up to 12 pulses."
         ),
     ]
     return Card(
-        summary="BridgePulse digest: " + "; ".join(short for _, short in lines),
+        summary="BridgePulse digest: " + "; ".join(short for _, short in lines[:MAX_LISTED]),
         blocks=tuple(blocks),
     )
 

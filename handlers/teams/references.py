@@ -8,6 +8,7 @@ the service URL); ``service`` for the tenant's service URL and bot account.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from typing import Any
 
 from bot.ports import Clock, ConversationStore
@@ -17,6 +18,9 @@ SERVICE = "service"
 #: Seconds a reference this process wrote is trusted to be unchanged in the database (another
 #: replica may have marked it gone meanwhile).
 WRITTEN_TTL = 600.0
+#: References remembered at most (least recently written dropped first): bounds memory however
+#: many people and chats a tenant has.
+WRITTEN_MAX = 5_000
 
 
 def chat_key(user_id: str) -> str:
@@ -33,7 +37,7 @@ class ConversationBook:
     def __init__(self, store: ConversationStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
-        self._written: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self._written: OrderedDict[tuple[str, str], tuple[float, dict[str, Any]]] = OrderedDict()
 
     async def remember(self, tenant: str, key: str, reference: dict[str, Any]) -> None:
         written = self._written.get((tenant, key))
@@ -47,6 +51,9 @@ class ConversationBook:
             at=self._clock.now(),
         )
         self._written[(tenant, key)] = (time.monotonic(), reference)
+        self._written.move_to_end((tenant, key))
+        if len(self._written) > WRITTEN_MAX:
+            self._written.popitem(last=False)
 
     async def recall(self, tenant: str, key: str) -> dict[str, Any] | None:
         return await self._store.get_conversation(platform=PLATFORM, workspace_id=tenant, key=key)

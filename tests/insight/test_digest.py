@@ -100,3 +100,27 @@ async def test_no_channels_means_a_plain_note(chat: Chat) -> None:
     person = chat.person("ULONELY1Z")
     await person.says("/pulse digest now")
     assert "you are not a member of any channel" in chat.last_post().text()
+
+
+def test_a_long_digest_lists_forty_channels_and_counts_the_rest() -> None:
+    """Slack refuses a message of more than 50 blocks: a 500-channel digest must still fit."""
+    from datetime import UTC, datetime
+
+    from bot.domain import Poll
+    from bot.scoring import Participation, PollResult
+    from bot.trends import ScoreReport, TrendPoint
+    from bot.views.digest import MAX_LISTED, DigestEntry, digest_card
+
+    moment = datetime(2026, 11, 23, tzinfo=UTC)
+
+    def entry(i: int) -> DigestEntry:
+        poll = Poll(i, i, 1, "default", 1, 1, moment, moment, moment, "p", "m1")
+        counts = PollResult(k=5, participation=Participation(marketing=2, it=1))
+        return DigestEntry(f"team-{i:03d}", ScoreReport(k=5, points=(TrendPoint(poll, counts),)))
+
+    card = digest_card([entry(i) for i in range(500)], k=5)
+    assert len(card.blocks) <= 50
+    text = card.text()
+    assert "500 channels, biggest drop first." in text
+    assert sum(f"**#team-{i:03d}**" in text for i in range(500)) == MAX_LISTED
+    assert f"…and {500 - MAX_LISTED} more, in order: #team-" in text

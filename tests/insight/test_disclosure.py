@@ -128,8 +128,10 @@ async def test_the_store_compares_and_sets(repo: SqlRepository) -> None:
     assert stored is not None and stored.version == 1 and stored.pending == state.pending
     assert not await repo.save_disclosure(poll_id=poll.id, state=state, expected_version=7, at=at)
     assert await repo.save_disclosure(poll_id=poll.id, state=state, expected_version=1, at=at)
-    await repo.drop_disclosure(poll_id=poll.id)
+    taken = await repo.take_disclosure(poll_id=poll.id)
+    assert taken is not None and taken.version == 2 and taken.pending == state.pending
     assert await repo.disclosure(poll_id=poll.id) is None
+    assert await repo.take_disclosure(poll_id=poll.id) is None
 
 
 ANSWERS = {"trust": "4", "priority": "3", "lever": "speed", "rotating": "4"}

@@ -378,3 +378,32 @@ async def test_batch_reads_match_the_single_ones(repo: SqlRepository) -> None:
     batch = await repo.answers_of_polls(poll_ids=poll_ids)
     for poll_id in poll_ids:
         assert batch[poll_id] == await repo.answers(poll_id=poll_id)
+
+
+async def test_batch_nudges_and_disclosures(repo: SqlRepository) -> None:
+    from bot.insight.disclosure import DisclosureState
+
+    a, poll_a = await new_poll(repo, ref=ChannelRef("slack", "T1", "CA"))
+    b, poll_b = await new_poll(repo, ref=ChannelRef("slack", "T1", "CB"))
+    for channel, poll, rule in ((a, poll_a, "trust_gap"), (b, poll_b, "lever_gap")):
+        await repo.record_nudge(
+            nudge=NudgeRecord(channel.id, poll.id, rule, 5, "gap:trust", 1.0, T0)
+        )
+    many = await repo.nudges_since_many(channel_ids=[a.id, b.id, 999], since=T0)
+    assert [n.nudge_id for n in many[a.id]] == ["trust_gap"]
+    assert [n.nudge_id for n in many[b.id]] == ["lever_gap"] and many[999] == []
+    assert many[a.id] == await repo.nudges_since(channel_id=a.id, since=T0)
+
+    state = DisclosureState()
+    saved = await repo.save_disclosures(
+        changes=[(poll_a.id, state, 0), (poll_b.id, state, 0)], at=T0
+    )
+    assert saved == {poll_a.id, poll_b.id}
+    stored = await repo.disclosures(poll_ids=[poll_a.id, poll_b.id, 999])
+    assert set(stored) == {poll_a.id, poll_b.id} and stored[poll_a.id].version == 1
+    # compare-and-set: a stale expected version loses, the current one wins
+    again = await repo.save_disclosures(
+        changes=[(poll_a.id, state, 0), (poll_b.id, state, 1)], at=T0
+    )
+    assert again == {poll_b.id}
+    assert (await repo.disclosure(poll_id=poll_b.id)).version == 2  # type: ignore[union-attr]

@@ -180,3 +180,27 @@ async def test_retries_stop_after_the_last_attempt(teams: Teams) -> None:
     else:
         raise AssertionError("a connector that always throttles must fail the post")
     assert len([r for r in teams.connector.requests if r.status == 429]) == messenger.retry.attempts
+
+
+async def test_the_written_reference_cache_is_bounded() -> None:
+    """Skipping unchanged rewrites must not grow memory with every person the bot meets."""
+    from datetime import UTC, datetime
+    from typing import Any
+
+    from handlers.teams.references import WRITTEN_MAX, ConversationBook
+    from tests.support.clock import FakeClock
+
+    class Store:
+        saved = 0
+
+        async def save_conversation(self, **_: Any) -> None:
+            Store.saved += 1
+
+    book = ConversationBook(Store(), FakeClock(datetime(2026, 11, 23, tzinfo=UTC)))  # type: ignore[arg-type]
+    for n in range(WRITTEN_MAX + 50):
+        await book.remember("tenant", f"account:{n}", {"id": n})
+    assert len(book._written) == WRITTEN_MAX
+    await book.remember("tenant", f"account:{WRITTEN_MAX + 49}", {"id": WRITTEN_MAX + 49})
+    assert Store.saved == WRITTEN_MAX + 50  # the newest is still cached: not written again
+    await book.remember("tenant", "account:0", {"id": 0})
+    assert Store.saved == WRITTEN_MAX + 51  # the oldest was dropped: written again

@@ -127,11 +127,16 @@ async def interactive(settings: Settings, *, history: int, seed: int, stream: Te
 async def _warm_up(simulation: Simulation, history: int, *, you: str) -> None:
     """Set up the channels, play the history, and open this week's poll (the page shows it);
     from this week on, your person's answers are yours to give."""
-    await simulation.setup()
-    for _ in range(history):
-        await simulation.play_week()
-    simulation.human = {you}
-    await simulation.next_week()
+    try:
+        await simulation.setup()
+        for _ in range(history):
+            await simulation.play_week()
+        simulation.human = {you}
+        await simulation.next_week()
+    except Exception:  # the page says so; the terminal has the details
+        log.exception("the demo could not warm up")
+        simulation.problem = "The demo could not start its simulated team: see the terminal."
+        return
     simulation.ready = True
 
 

@@ -18,7 +18,7 @@ from aiohttp import web
 from handlers.simulator import slack_client, snapshot
 from handlers.simulator.personas import Persona, persona
 from handlers.simulator.timeline import Simulation
-from handlers.simulator.world import SLACK_CHANNEL, World
+from handlers.simulator.world import SLACK_CHANNEL, SLACK_TEAM, World, slack_user_id
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
@@ -210,36 +210,35 @@ async def _slack_command(state: PageState, body: Json) -> Json:
 
 async def _slack_click(state: PageState, body: Json) -> Json:
     _ready(state)
-    person = _person(body)
-    block_id, action_id = _text(body, "block_id"), _text(body, "action_id")
-    chosen = body.get("value")
-    reply_id = body.get("reply")
+    person, reply = _person(body), body.get("reply")
     world = state.sim.world
-    if isinstance(reply_id, str):  # a button in an ephemeral answer ("which team are you in?")
-        said = next((s for s in state.said if s.id == reply_id and s.person == person.key), None)
-        if said is None or said.body is None:
-            raise BadInput("that answer is no longer shown")
-        message: Json = {
-            "channel": SLACK_CHANNEL,
-            "ts": "",
-            "text": "",
-            "blocks": said.body.get("blocks") or [],
-        }
+    if isinstance(reply, str):
+        shown, message = _shown_reply(state, person, reply)
     else:
-        message = _slack_message(world, str(body.get("channel", "")), str(body.get("ts", "")))
-    action = _slack_action(message["blocks"], block_id, action_id, chosen)
-    _key, answer = await world.slack_click(
-        person, message=message, action=action, ephemeral=isinstance(reply_id, str)
+        shown, message = None, _slack_message(world, str(body.get("channel")), str(body.get("ts")))
+    action = _slack_action(
+        message["blocks"], _text(body, "block_id"), _text(body, "action_id"), body.get("value")
     )
-    label = _label_of(action)
-    where = "channel" if message["channel"] == SLACK_CHANNEL else "dm"
-    if isinstance(reply_id, str) and answer is not None and answer.get("replace_original"):
-        for said in state.said:
-            if said.id == reply_id:
-                said.body = answer
+    _key, answer = await world.slack_click(
+        person, message=message, action=action, ephemeral=shown is not None
+    )
+    if shown is not None and answer is not None and answer.get("replace_original"):
+        shown.body = answer  # the answer replaces the prompt that was clicked
         return {"ok": True}
-    state.remember(person, "slack", where, f"clicked {label}", answer)
+    where = "channel" if message["channel"] == SLACK_CHANNEL else "dm"
+    state.remember(person, "slack", where, f"clicked {_label_of(action)}", answer)
     return {"ok": answer is not None}
+
+
+def _shown_reply(state: PageState, person: Persona, reply: str) -> tuple[Said, Json]:
+    """An answer only this person sees, with buttons ("which team are you in?"), and the
+    message it stands in (ephemeral messages have no ts)."""
+    said = next((s for s in state.said if s.id == reply and s.person == person.key), None)
+    if said is None or said.body is None:
+        raise BadInput("that answer is no longer shown")
+    dm = state.sim.world.slack.dm_channel(SLACK_TEAM, slack_user_id(person))
+    channel = SLACK_CHANNEL if said.where == "channel" else dm
+    return said, {"channel": channel, "ts": "", "text": "", "blocks": said.body.get("blocks") or []}
 
 
 def _slack_message(world: World, channel: str, ts: str) -> Json:

@@ -39,6 +39,7 @@ def clock(sim: Simulation) -> Json:
         "poll_open": sim.poll_open,
         "doing": sim.doing,
         "ready": sim.ready,
+        "problem": sim.problem,
     }
 
 
@@ -144,22 +145,31 @@ def _ephemerals(sim: Simulation, mine: list[Said], where: str) -> list[Json]:
 
 
 def _teams(sim: Simulation, viewer: Persona, mine: list[Said]) -> Json:
-    world = sim.world
     toasts: dict[str, list[Json]] = {}
     for s in mine:
         if s.platform == "teams":
             toasts.setdefault(s.where, []).append(
                 {"did": s.did, "at": when(s.at), "text": (s.body or {}).get("toast", "")}
             )
+    return {
+        "team": TEAMS_CHANNEL.team_name,
+        "channel": {"id": TEAMS_CHANNEL.id, "name": TEAMS_CHANNEL.name},
+        "posts": _teams_posts(sim, toasts),
+        "chat": _teams_chat(sim, viewer, toasts),
+    }
+
+
+def _teams_posts(sim: Simulation, toasts: dict[str, list[Json]]) -> list[Json]:
+    """The channel: the bot's posts and what people typed, each with its thread of replies."""
+    world = sim.world
     names = {p.key: p.name for p in world.people}
     posts: list[Json] = []
     replies: list[Json] = []
     for message in world.connector.messages.values():
         channel, _, thread = message.conversation_id.partition(";messageid=")
-        if channel != TEAMS_CHANNEL.id:
-            continue
-        item = _teams_message(sim, message.id, message.activity, toasts)
-        (replies if thread else posts).append({**item, "thread": thread})
+        if channel == TEAMS_CHANNEL.id:
+            item = _teams_message(sim, message.id, message.activity, toasts)
+            (replies if thread else posts).append({**item, "thread": thread})
     for typed in world.typed:
         channel, _, thread = typed.conversation.partition(";messageid=")
         if channel == TEAMS_CHANNEL.id:
@@ -167,6 +177,12 @@ def _teams(sim: Simulation, viewer: Persona, mine: list[Said]) -> Json:
     for post in posts:
         thread = post.get("thread") or ""
         post["replies"] = _sorted(r for r in replies if thread and r["thread"] == thread)
+    return _sorted(posts)
+
+
+def _teams_chat(sim: Simulation, viewer: Persona, toasts: dict[str, list[Json]]) -> list[Json]:
+    """The viewer's 1:1 chat with the bot: what it sent there and what they wrote."""
+    world = sim.world
     chats = set(world.teams_private_chat(viewer))
     chat = [
         _teams_message(sim, m.id, m.activity, toasts)
@@ -178,12 +194,7 @@ def _teams(sim: Simulation, viewer: Persona, mine: list[Said]) -> Json:
         for t in world.typed
         if t.person == viewer.key and t.conversation in chats
     ]
-    return {
-        "team": TEAMS_CHANNEL.team_name,
-        "channel": {"id": TEAMS_CHANNEL.id, "name": TEAMS_CHANNEL.name},
-        "posts": _sorted(posts),
-        "chat": _sorted(chat),
-    }
+    return _sorted(chat)
 
 
 def _teams_message(

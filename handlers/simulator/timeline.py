@@ -12,7 +12,8 @@ import asyncio
 import heapq
 import itertools
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,6 +79,8 @@ class Simulation:
     doing: str = ""
     #: Set once the team is set up and the page may act (the demo sets it after warming up).
     ready: bool = False
+    #: What went wrong, for the page, if the simulation cannot go on.
+    problem: str = ""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _due: list[_Due] = field(default_factory=list)
     _order: itertools.count[int] = field(default_factory=itertools.count)
@@ -262,24 +265,15 @@ class Simulation:
 
     # ---- bookkeeping ------------------------------------------------------------------------
 
-    def _doing(self, what: str) -> _Doing:
-        return _Doing(self, what)
-
-
-class _Doing:
-    """Holds the simulation's lock and says what it is doing while it does it."""
-
-    def __init__(self, simulation: Simulation, what: str) -> None:
-        self._simulation = simulation
-        self._what = what
-
-    async def __aenter__(self) -> None:
-        await self._simulation.lock.acquire()
-        self._simulation.doing = self._what
-
-    async def __aexit__(self, *_exc: object) -> None:
-        self._simulation.doing = ""
-        self._simulation.lock.release()
+    @asynccontextmanager
+    async def _doing(self, what: str) -> AsyncIterator[None]:
+        """One move at a time; the page shows what it is while it runs."""
+        async with self.lock:
+            self.doing = what
+            try:
+                yield
+            finally:
+                self.doing = ""
 
 
 def _latest_slack_poll(world: World, channel: str) -> Json | None:

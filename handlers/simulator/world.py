@@ -86,11 +86,21 @@ class World:
     connector: FakeTeamsConnector
     service_url: str
     http: aiohttp.ClientSession
-    slack_client: SlackClient
-    teams_client: TeamsClient
-    server_url: str
+    signing_secret: str
     people: tuple[Persona, ...] = TEAM
     typed: list[Typed] = field(default_factory=list)
+    #: Known once the server listens (`connect`).
+    server_url: str = ""
+    slack_client: SlackClient = field(init=False)
+    teams_client: TeamsClient = field(init=False)
+
+    def connect(self, server_url: str) -> None:
+        """Point the people's Slack and Teams clients at the listening server."""
+        self.server_url = server_url
+        self.slack_client = SlackClient(
+            self.http, server_url=server_url, secret=self.signing_secret
+        )
+        self.teams_client = TeamsClient(self.http, server_url=server_url)
 
     @property
     def where(self) -> Where:
@@ -273,25 +283,12 @@ async def running_world(
     runner = web.AppRunner(application.web, access_log=None)
     http = aiohttp.ClientSession()
     try:
-        world = World(
-            application,
-            clock,
-            fake,
-            connector,
-            service_url,
-            http,
-            SlackClient(http, server_url="", secret=secret),
-            TeamsClient(http, server_url=""),
-            server_url="",
-        )
-        if mount is not None:
+        world = World(application, clock, fake, connector, service_url, http, secret)
+        if mount is not None:  # routes must be added before the server starts
             mount(application.web, world)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
-        bound = runner.addresses[0][1]
-        world.server_url = f"http://127.0.0.1:{bound}"
-        world.slack_client = SlackClient(http, server_url=world.server_url, secret=secret)
-        world.teams_client = TeamsClient(http, server_url=world.server_url)
+        world.connect(f"http://127.0.0.1:{runner.addresses[0][1]}")
         yield world
     finally:
         await http.close()

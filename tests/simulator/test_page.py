@@ -125,6 +125,28 @@ async def test_the_page_loads_offline_and_acts_through_the_real_routes(demo: Dem
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_button_in_an_answer_only_you_see_replaces_that_answer(demo: Demo) -> None:
+    forgot = {"person": "maya", "text": "/pulse forget-me"}
+    assert (await call(demo, "slack/command", forgot))[0] == 200
+    poll = slack_poll(await seen_by(demo, "maya"))
+    click = {"person": "maya", "channel": poll["channel"], "ts": poll["id"]}
+    assert (await call(demo, "slack/click", click | button(poll, "q_trust", "3")))[0] == 200
+    prompt = [m for m in (await seen_by(demo, "maya"))["slack"]["messages"] if m["kind"] != "bot"][
+        -1
+    ]
+    assert "Which team are you in?" in " ".join(slack_client.block_texts(prompt["blocks"]))
+    join = button({"blocks": prompt["blocks"]}, "join_side", "Marketing")
+    assert await call(demo, "slack/click", {"person": "maya", "reply": prompt["id"], **join}) == (
+        200,
+        {"ok": True},
+    )
+    mine = [m for m in (await seen_by(demo, "maya"))["slack"]["messages"] if m["kind"] != "bot"]
+    assert mine[-1]["id"] == prompt["id"], "the prompt was replaced, not followed"
+    assert "Marketing" in " ".join(slack_client.block_texts(mine[-1]["blocks"]))
+    assert "Which team are you in?" not in " ".join(slack_client.block_texts(mine[-1]["blocks"]))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_bad_input_gets_a_clear_message_and_changes_nothing(demo: Demo) -> None:
     world = demo.world
     before = (len(world.slack.calls), len(world.connector.requests), len(world.typed))

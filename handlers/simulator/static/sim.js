@@ -140,7 +140,8 @@ function showClock(state) {
   $("close-now").disabled = busy || !state.poll_open;
   $("next-week").disabled = busy;
   for (const form of ["slack-form", "teams-form"]) $(form).classList.toggle("disabled", !state.ready);
-  if (!state.ready) showStatus(state.doing ? `${state.doing}… the simulated team is warming up.` : "Starting…", "busy");
+  if (state.problem) showStatus(state.problem, "error");
+  else if (!state.ready) showStatus(state.doing ? `${state.doing}… the simulated team is warming up.` : "Starting…", "busy");
   else if (state.doing) showStatus(`${state.doing}… the team answers, reminders go out, polls close.`, "busy");
   else if ($("status").dataset.kind === "busy") showStatus("");
 }

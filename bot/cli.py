@@ -7,13 +7,13 @@ import asyncio
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import ConfigError
 from bot.settings import Mode, load_settings
 
-DEMO_DATABASE = "sqlite+aiosqlite:///./bridgepulse-demo.db"
 MAX_DEMO_WEEKS = 52
 
 
@@ -104,12 +104,17 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if os.environ.get("DATABASE_URL"):
+        return _run_demo(args, {})
+    # A fresh SQLite file per run, so two demos never share (or delete) each other's data.
+    with tempfile.TemporaryDirectory(prefix="bridgepulse-demo-") as folder:
+        return _run_demo(args, {"DATABASE_URL": f"sqlite+aiosqlite:///{folder}/demo.db"})
+
+
+def _run_demo(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     from handlers.simulator import demo
 
-    overrides: dict[str, object] = {"BRIDGEPULSE_ENV": Mode.DEMO.value}
-    fresh = not os.environ.get("DATABASE_URL")
-    if fresh:  # our own file, recreated on every run
-        overrides["DATABASE_URL"] = DEMO_DATABASE
+    overrides["BRIDGEPULSE_ENV"] = Mode.DEMO.value
     if not os.environ.get("HOST"):  # the demo answers unauthenticated: this machine only
         overrides["HOST"] = "127.0.0.1"
     if args.port:
@@ -119,7 +124,7 @@ def _demo(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=level or logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(demo.prepare_database(settings, fresh=fresh))
+    asyncio.run(demo.prepare_database(settings))
     if args.headless:
         weeks = 8 if args.weeks is None else max(args.weeks, 1)
         return asyncio.run(demo.headless(settings, weeks=weeks, out=args.out, seed=args.seed))

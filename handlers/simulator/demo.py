@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import ConfigError, StoreUnavailable
@@ -41,12 +40,9 @@ def first_monday(weeks_before: int, *, today: datetime | None = None) -> datetim
     return monday - timedelta(weeks=weeks_before)
 
 
-async def prepare_database(settings: Settings, *, fresh: bool) -> None:
-    """Start from an empty database: a demo SQLite file is recreated; any other database must
-    hold no BridgePulse channels yet (the demo's calendar would collide with theirs)."""
-    url = make_url(settings.database_url)
-    if fresh and url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
-        await asyncio.to_thread(_remove_sqlite, str(url.database))
+async def prepare_database(settings: Settings) -> None:
+    """Migrate the demo's database, which must hold no BridgePulse channels yet (the demo's
+    calendar would collide with theirs)."""
     engine = create_engine(settings.database_url)
     try:
         await migrate(engine)
@@ -59,11 +55,6 @@ async def prepare_database(settings: Settings, *, fresh: bool) -> None:
         raise ConfigError(f"DATABASE_URL: cannot reach the database ({exc})") from None
     finally:
         await engine.dispose()
-
-
-def _remove_sqlite(path: str) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _quiet() -> None:

@@ -18,6 +18,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Application, build_application
+from bot.errors import ConfigError
 from bot.settings import Settings, load_settings
 from handlers.simulator import teams_client
 from handlers.simulator.personas import TEAM, Persona
@@ -42,8 +43,9 @@ TEAMS_CHANNEL = TeamsChannel(
 )
 #: How long a person waits for BridgePulse's answer before giving up on it.
 ANSWER_WITHIN = 15.0
-#: Seconds the server gathers clicks before refreshing a poll's answer count (real time).
-REFRESH_DELAY = 0.05
+#: Seconds the server gathers clicks before refreshing a poll's answer count (real time; the
+#: server default is 1): a week's clicks come in bursts, and one refresh per burst is plenty.
+REFRESH_DELAY = 0.5
 
 
 class DemoClock:
@@ -287,7 +289,13 @@ async def running_world(
         if mount is not None:  # routes must be added before the server starts
             mount(application.web, world)
         await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            raise ConfigError(
+                f"PORT: cannot listen on {host}:{port} ({exc.strerror}); is another demo "
+                "running? Set PORT to a free port."
+            ) from None
         world.connect(f"http://127.0.0.1:{runner.addresses[0][1]}")
         yield world
     finally:

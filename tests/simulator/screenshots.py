@@ -35,7 +35,7 @@ def main(folder: Path) -> None:
 async def shoot(picture: Path, database: str) -> bytes:
     """Save the page as `picture`; returns the last summary chart Slack received."""
     settings = load_settings(mode="demo", database_url=database)
-    await prepare_database(settings, fresh=True)
+    await prepare_database(settings)
     monday = first_monday(HISTORY)
     state = PageState(first_monday=monday, seed=7, you="maya")
     clock = DemoClock(monday - SETUP_BEFORE)

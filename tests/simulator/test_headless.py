@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from bot import cli
 from bot.errors import ConfigError
 from bot.settings import load_settings
-from handlers.simulator.demo import headless, prepare_database
+from handlers.simulator.demo import headless, interactive, prepare_database
 from tests.support.db import migrated_engine
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -75,8 +76,19 @@ async def test_a_database_with_channels_is_not_used_for_the_demo(tmp_path: Path)
     url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
     settings = load_settings(mode="demo", database_url=url)
     out = tmp_path / "charts"
-    await prepare_database(settings, fresh=False)
+    await prepare_database(settings)
     assert await headless(settings, weeks=1, out=out, seed=7, stream=io.StringIO()) == 0
     with pytest.raises(ConfigError, match="DATABASE_URL: the demo needs an empty database"):
-        await prepare_database(settings, fresh=False)
-    await prepare_database(settings, fresh=True)  # the demo's own file is simply recreated
+        await prepare_database(settings)
+
+
+async def test_a_port_already_in_use_is_named_instead_of_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+        settings = load_settings(mode="demo", database_url=url, host="127.0.0.1", port=port)
+        await prepare_database(settings)
+        with pytest.raises(ConfigError, match=f"PORT: cannot listen on 127.0.0.1:{port}"):
+            await interactive(settings, history=0, seed=7, stream=io.StringIO())

@@ -7,11 +7,14 @@ import asyncio
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import ConfigError
 from bot.settings import Mode, load_settings
+
+MAX_DEMO_WEEKS = 52
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,8 +26,29 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "serve", help="run the HTTP server (Slack, Teams, /healthz, /metrics) and the scheduler"
     )
-    demo = sub.add_parser("demo", help="offline demo on SQLite; no Slack or Teams account needed")
+    demo = sub.add_parser(
+        "demo",
+        help="offline demo: a simulated team in a fake Slack and Teams; open /_sim in a browser",
+    )
     demo.add_argument("--port", type=int, default=None, help="port (default $PORT or 3000)")
+    demo.add_argument(
+        "--headless",
+        action="store_true",
+        help="play --weeks weeks at once, print the transcript, write the charts, and exit",
+    )
+    demo.add_argument(
+        "--weeks",
+        type=_weeks,
+        default=None,
+        help="headless: weeks to play (default 8); page: weeks played before you arrive (default 3)",
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("bridgepulse-demo-charts"),
+        help="headless: folder for the summary charts (PNG); default ./bridgepulse-demo-charts",
+    )
+    demo.add_argument("--seed", type=int, default=7, help="the simulated team's luck (default 7)")
     sub.add_parser("migrate", help="apply database migrations to DATABASE_URL (idempotent)")
     package = sub.add_parser(
         "teams-package",
@@ -38,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument("--terms-url", default="", help="terms of use (default: --website)")
     package.add_argument("--version", default="1.0.0", help="package version, e.g. 1.0.0")
     return parser
+
+
+def _weeks(text: str) -> int:
+    try:
+        weeks = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of weeks, got {text!r}") from None
+    if not 0 <= weeks <= MAX_DEMO_WEEKS:
+        raise argparse.ArgumentTypeError(f"choose from 0 to {MAX_DEMO_WEEKS} weeks")
+    return weeks
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,10 +89,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "teams-package":
         return _teams_package(args)
     if args.command == "demo":
-        os.environ.setdefault("BRIDGEPULSE_ENV", Mode.DEMO.value)
-        os.environ.setdefault("DATABASE_URL", "sqlite+aiosqlite:///./bridgepulse-demo.db")
-        if args.port:
-            os.environ["PORT"] = str(args.port)
+        return _demo(args)
     settings = load_settings()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -69,6 +100,36 @@ def _run(args: argparse.Namespace) -> int:
     from bot.app import serve
 
     asyncio.run(serve(settings))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if os.environ.get("DATABASE_URL"):
+        return _run_demo(args, {})
+    # A fresh SQLite file per run, so two demos never share (or delete) each other's data.
+    with tempfile.TemporaryDirectory(prefix="bridgepulse-demo-") as folder:
+        return _run_demo(args, {"DATABASE_URL": f"sqlite+aiosqlite:///{folder}/demo.db"})
+
+
+def _run_demo(args: argparse.Namespace, overrides: dict[str, object]) -> int:
+    from handlers.simulator import demo
+
+    overrides["BRIDGEPULSE_ENV"] = Mode.DEMO.value
+    if not os.environ.get("HOST"):  # the demo answers unauthenticated: this machine only
+        overrides["HOST"] = "127.0.0.1"
+    if args.port:
+        overrides["PORT"] = args.port
+    settings = load_settings(**overrides)
+    level = os.environ.get("BRIDGEPULSE_LOG_LEVEL") and settings.log_level
+    logging.basicConfig(
+        level=level or logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(demo.prepare_database(settings))
+    if args.headless:
+        weeks = 8 if args.weeks is None else max(args.weeks, 1)
+        return asyncio.run(demo.headless(settings, weeks=weeks, out=args.out, seed=args.seed))
+    history = 3 if args.weeks is None else args.weeks
+    asyncio.run(demo.interactive(settings, history=history, seed=args.seed, stream=sys.stdout))
     return 0
 
 

@@ -1,2 +1,3 @@
-"""Local stand-ins for the chat platforms (fake Slack Web API, fake Teams connector): the demo, the
-tests and the benchmarks drive the real adapters at them."""
+"""The offline demo and the local stand-ins for the chat platforms: a fake Slack Web API and a fake
+Teams connector (the tests and benchmarks use them too), the clients that send what Slack and Teams
+send, the simulated team, demo time, and the `/_sim` page."""

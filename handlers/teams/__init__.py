@@ -12,6 +12,7 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
+from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.core import Core
 from bot.errors import ConfigError
@@ -42,6 +43,7 @@ def register(
     `auth_overrides` sets Bot Framework authentication options such as
     TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL (tests point token validation at local keys).
     """
+    _fast_retry_policy()
     config = _credentials(settings)
     for name, value in (auth_overrides or {}).items():
         setattr(config, name, value)
@@ -62,6 +64,13 @@ def register(
         )
     routes.register(app, adapter=adapter, bot=bot, local=local)
     return messenger
+
+
+def _fast_retry_policy() -> None:
+    """msrest builds a retry policy for every connector client (one per Teams turn) by testing
+    999 status codes against a 502-item *list*: about 4 ms of CPU per turn. The same codes as
+    a frozenset give the same policy at once."""
+    ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
 
 
 def _credentials(settings: Settings) -> SimpleNamespace:

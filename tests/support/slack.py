@@ -11,38 +11,28 @@ signed HTTP requests to the real server, while `FakeSlack` records what the bot 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import itertools
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 
+from handlers.simulator import slack_client
 from handlers.simulator.slack_api import FakeSlack, Message
+from handlers.simulator.slack_client import FORM, SlackClient, Where, block_texts
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T1"
 CHANNEL = "C1"
 #: How long a test waits for the bot's answer to reach the fake before failing.
 ANSWER_WITHIN = 10.0
-_ids = itertools.count(1)
+__all__ = ["FORM", "block_texts", "message_text", "signed_headers"]
 
 
 def signed_headers(
     body: bytes, *, secret: str = SIGNING_SECRET, at: int | None = None
 ) -> dict[str, str]:
-    timestamp = str(at if at is not None else int(time.time()))
-    digest = hmac.new(
-        secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256
-    ).hexdigest()
-    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"}
-
-
-FORM = "application/x-www-form-urlencoded"
+    return slack_client.signed_headers(body, secret=secret, at=at)
 
 
 @dataclass
@@ -78,10 +68,17 @@ class SlackWorkspace:
     channel_id: str = CHANNEL
     channel_name: str = "campaigns"
     people: dict[str, SlackPerson] = field(default_factory=dict)
+    client: SlackClient = field(init=False)
 
     def __post_init__(self) -> None:
         self.fake.workspace(self.team_id)
         self.fake.channel(self.team_id, self.channel_id, name=self.channel_name)
+        self.client = SlackClient(self.http, server_url=self.server_url, secret=SIGNING_SECRET)
+
+    def where(self, channel_id: str | None = None) -> Where:
+        return Where(
+            self.team_id, channel_id or self.channel_id, self.channel_name, self.fake.app_id
+        )
 
     def person(self, user_id: str, *, admin: bool = False) -> SlackPerson:
         self.fake.user(self.team_id, user_id, admin=admin)
@@ -96,12 +93,8 @@ class SlackWorkspace:
         headers: dict[str, str] | None = None,
     ) -> HttpResult:
         """POST a body to /slack/events, signed unless `headers` says otherwise."""
-        signature = headers if headers is not None else signed_headers(body)
-        all_headers = {"Content-Type": content_type, **signature}
-        async with self.http.post(
-            f"{self.server_url}/slack/events", data=body, headers=all_headers
-        ) as response:
-            return HttpResult(response.status, await response.text())
+        sent = await self.client.send(body, content_type=content_type, headers=headers)
+        return HttpResult(sent.status, sent.text)
 
     def messages(self) -> list[Message]:
         return self.fake.channel_messages(self.channel_id)
@@ -113,7 +106,7 @@ class SlackWorkspace:
         return cards[-1]
 
     def poll_message(self) -> Message:
-        polls = [m for m in self.messages() if any(_is_vote_block(b) for b in m.blocks)]
+        polls = [m for m in self.messages() if any(slack_client.is_vote_block(b) for b in m.blocks)]
         assert polls, "no poll message in the channel"
         return polls[-1]
 
@@ -141,45 +134,24 @@ class SlackPerson:
 
     def command_body(self, text: str, *, response_url: str, channel_id: str | None = None) -> bytes:
         fields = self.command_fields(text, response_url=response_url, channel_id=channel_id)
-        return urlencode(fields).encode()
+        return slack_client.form_body(fields)
 
     def command_fields(
         self, text: str, *, response_url: str, channel_id: str | None = None
     ) -> dict[str, str]:
         """A slash command's fields as Slack sends them."""
-        command, _, rest = text.partition(" ")
-        ws = self.workspace
-        return {
-            "token": "legacy-verification-token",
-            "team_id": ws.team_id,
-            "team_domain": "bridgepulse-test",
-            "channel_id": channel_id or ws.channel_id,
-            "channel_name": ws.channel_name,
-            "user_id": self.user_id,
-            "user_name": self.user_id.lower(),
-            "command": command,
-            "text": rest,
-            "api_app_id": ws.fake.app_id,
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": f"{next(_ids)}.trigger",
-        }
+        return slack_client.command_fields(
+            self.workspace.where(channel_id),
+            user_id=self.user_id,
+            text=text,
+            response_url=response_url,
+        )
 
     async def clicks(self, message: Message, question: str, choice: int | str) -> Answer:
         """Answer `question` on a poll message: a button labelled `choice`, or the select
         option whose value or label is `choice`."""
-        block = _block(message.blocks, f"q_{question}")
-        element = block["elements"][0]
-        if element["type"] == "static_select":
-            option = next(
-                o
-                for o in element["options"]
-                if o["value"].endswith(f":{choice}") or o["text"]["text"] == str(choice)
-            )
-            action = _select_action(block["block_id"], element, option)
-        else:
-            button = next(e for e in block["elements"] if e["text"]["text"] == str(choice))
-            action = _button_action(block["block_id"], button)
+        action = slack_client.choose(message.blocks, f"q_{question}", str(choice))
+        assert action is not None, f"no choice {choice!r} for {question!r} in the message"
         return await self.acts(action, message=message)
 
     async def clicks_button(
@@ -189,7 +161,7 @@ class SlackPerson:
         for block in blocks:
             for element in block.get("elements", []):
                 if element.get("type") == "button" and element["text"]["text"] == label:
-                    action = _button_action(block["block_id"], element)
+                    action = slack_client.button_action(block["block_id"], element)
                     return await self.acts(action, ephemeral=ephemeral)
         raise AssertionError(f"no button {label!r}")
 
@@ -213,27 +185,18 @@ class SlackPerson:
         message: Message | None = None,
         ephemeral: bool = False,
     ) -> bytes:
-        ws = self.workspace
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "api_app_id": ws.fake.app_id,
-            "token": "legacy-verification-token",
-            "team": {"id": ws.team_id, "domain": "bridgepulse-test"},
-            "user": {"id": self.user_id, "username": self.user_id.lower(), "team_id": ws.team_id},
-            "container": {
-                "type": "message",
-                "message_ts": message.ts if message else "1.000001",
-                "channel_id": ws.channel_id,
-                "is_ephemeral": ephemeral,
-            },
-            "channel": {"id": ws.channel_id, "name": ws.channel_name},
-            "trigger_id": f"{next(_ids)}.trigger",
-            "response_url": response_url,
-            "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
-        }
-        if message is not None:
-            payload["message"] = {"ts": message.ts, "text": message.text, "blocks": message.blocks}
-        return urlencode({"payload": json.dumps(payload)}).encode()
+        shown = (
+            {"ts": message.ts, "text": message.text, "blocks": message.blocks} if message else None
+        )
+        payload = slack_client.block_actions(
+            self.workspace.where(),
+            user_id=self.user_id,
+            action=action,
+            response_url=response_url,
+            message=shown,
+            ephemeral=ephemeral,
+        )
+        return slack_client.interaction_body(payload)
 
     async def opens_home(
         self, *, retry: int | None = None, event_id: str | None = None
@@ -252,76 +215,9 @@ class SlackPerson:
 
     def home_event_fields(self, *, event_id: str | None = None) -> dict[str, Any]:
         """An `app_home_opened` event envelope as Slack sends it."""
-        ws = self.workspace
-        return {
-            "token": "legacy-verification-token",
-            "team_id": ws.team_id,
-            "api_app_id": ws.fake.app_id,
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(_ids):08d}",
-            "event_time": int(time.time()),
-            "authorizations": [
-                {"team_id": ws.team_id, "user_id": f"UB{ws.team_id}", "is_bot": True}
-            ],
-            "event": {
-                "type": "app_home_opened",
-                "user": self.user_id,
-                "channel": f"D{ws.team_id}{self.user_id}",
-                "tab": "home",
-                "event_ts": f"{time.time():.6f}",
-            },
-        }
-
-
-def _is_vote_block(block: dict[str, Any]) -> bool:
-    return block.get("type") == "actions" and any(
-        str(e.get("action_id", "")).startswith("vote:") for e in block.get("elements", [])
-    )
-
-
-def _block(blocks: list[dict[str, Any]], block_id: str) -> dict[str, Any]:
-    found = [b for b in blocks if b.get("block_id") == block_id]
-    assert found, f"no block {block_id!r} in the message"
-    return found[0]
-
-
-def _button_action(block_id: str, button: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "button",
-        "block_id": block_id,
-        "action_id": button["action_id"],
-        "text": button["text"],
-        "value": button.get("value", ""),
-    }
-
-
-def _select_action(
-    block_id: str, element: dict[str, Any], option: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "type": "static_select",
-        "block_id": block_id,
-        "action_id": element["action_id"],
-        "selected_option": option,
-        "placeholder": element.get("placeholder"),
-    }
-
-
-def block_texts(blocks: Any) -> list[str]:
-    """Every text a person can read in Block Kit blocks, in order."""
-    found: list[str] = []
-    for block in blocks or []:
-        for key in ("text",):
-            if isinstance(block.get(key), dict):
-                found.append(str(block[key].get("text", "")))
-        for item in [*block.get("fields", []), *block.get("elements", [])]:
-            if item.get("type") in ("mrkdwn", "plain_text"):
-                found.append(str(item.get("text", "")))
-            elif isinstance(item.get("text"), dict):
-                found.append(str(item["text"].get("text", "")))
-            for option in item.get("options", []):
-                found.append(str(option["text"]["text"]))
-    return found
+        return slack_client.home_opened(
+            self.workspace.where(), user_id=self.user_id, event_id=event_id
+        )
 
 
 def message_text(message: Message) -> str:

@@ -14,7 +14,6 @@ connector, and posted to `POST /api/messages` over HTTP.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -26,13 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import Application, build_application
 from bot.ports import Clock
 from bot.settings import Settings, load_settings
+from handlers.simulator import teams_client
+from handlers.simulator.teams_client import BOT_ID, BOT_NAME, Account, TeamsChannel
 from handlers.simulator.teams_connector import FakeTeamsConnector, Message
 
 Json = dict[str, Any]
-BOT_ID = "28:bridgepulse-bot"
-BOT_NAME = "BridgePulse"
 TENANT = "tenant-contoso"
-_ids = itertools.count(1)
+__all__ = ["BOT_ID", "BOT_NAME"]
 
 
 def teams_settings(**overrides: object) -> Settings:
@@ -121,17 +120,13 @@ class Teams:
         return Posted(response.status, body)
 
     def base(self, sender: Person, conversation: Json, channel_data: Json) -> Json:
-        return {
-            "id": f"act-{next(_ids)}",
-            "timestamp": "2026-11-23T08:00:00.000Z",
-            "serviceUrl": self.service_url,
-            "channelId": "msteams",
-            "from": sender.account,
-            "recipient": {"id": BOT_ID, "name": BOT_NAME},
-            "conversation": conversation,
-            "channelData": {"tenant": {"id": TENANT}, **channel_data},
-            "locale": "en-US",
-        }
+        return teams_client.activity(
+            service_url=self.service_url,
+            sender=sender.account,
+            conversation=conversation,
+            channel_data=channel_data,
+            tenant=TENANT,
+        )
 
 
 @dataclass
@@ -152,15 +147,15 @@ class Channel:
     id: str
     members: list[Person] = field(default_factory=list)
 
+    @property
+    def ref(self) -> TeamsChannel:
+        return TeamsChannel(TENANT, self.team.id, self.team.name, self.id, self.name)
+
     def conversation(self, thread: str | None = None) -> Json:
-        ident = f"{self.id};messageid={thread}" if thread else self.id
-        return {"id": ident, "conversationType": "channel", "tenantId": TENANT, "isGroup": True}
+        return self.ref.conversation(thread)
 
     def channel_data(self) -> Json:
-        return {
-            "team": {"id": self.team.id, "name": self.team.name},
-            "channel": {"id": self.id, "name": self.name},
-        }
+        return self.ref.channel_data()
 
     def add(self, *people: Person) -> None:
         """Put people on the channel's roster (what the connector's member list returns)."""
@@ -175,18 +170,12 @@ class Channel:
         """The team installs BridgePulse: Teams sends conversationUpdate with the bot added."""
         teams = self.team.teams
         activity = teams.base(by, self.conversation(), self.channel_data())
-        activity |= {
-            "type": "conversationUpdate",
-            "membersAdded": [{"id": BOT_ID, "name": BOT_NAME}],
-        }
-        activity["channelData"]["eventType"] = "teamMemberAdded"
-        return await teams.post(activity)
+        return await teams.post(teams_client.installed(activity))
 
     async def uninstall(self, *, by: Person) -> Posted:
         teams = self.team.teams
         activity = teams.base(by, self.conversation(), self.channel_data())
-        activity |= {"type": "conversationUpdate", "membersRemoved": [{"id": BOT_ID}]}
-        return await teams.post(activity)
+        return await teams.post(teams_client.removed(activity))
 
     def messages(self) -> list[Message]:
         """Every message in the channel, including replies in threads."""
@@ -221,59 +210,46 @@ class Person:
 
     @property
     def account(self) -> Json:
-        return {"id": self.account_id, "name": self.name.title(), "aadObjectId": self.aad_id}
+        return Account(self.account_id, self.name.title(), self.aad_id).json()
 
     def personal(self) -> Json:
-        return {
-            "id": f"a:personal-{self.name}",
-            "conversationType": "personal",
-            "tenantId": TENANT,
-        }
+        return Account(self.account_id, self.name.title(), self.aad_id).personal(TENANT)
 
     async def says(self, text: str, *, in_: Channel) -> Posted:
         """A message in a channel that @mentions the bot, as Teams delivers it."""
-        mention = f"<at>{BOT_NAME}</at>"
-        activity = self.teams.base(self, in_.conversation(f"{next(_ids)}"), in_.channel_data())
-        activity |= {
-            "type": "message",
-            "text": f"{mention} {text}",
-            "textFormat": "plain",
-            "entities": [
-                {"type": "mention", "text": mention, "mentioned": {"id": BOT_ID, "name": BOT_NAME}}
-            ],
-        }
-        return await self.teams.post(activity)
+        thread = teams_client.next_id()
+        activity = self.teams.base(self, in_.conversation(thread), in_.channel_data())
+        return await self.teams.post(teams_client.mention(activity, text))
 
     async def says_privately(self, text: str) -> Posted:
         """A message in the person's 1:1 chat with the bot."""
         activity = self.teams.base(self, self.personal(), {})
-        activity |= {"type": "message", "text": text, "textFormat": "plain"}
-        return await self.teams.post(activity)
+        return await self.teams.post(teams_client.said(activity, text))
 
     async def clicks(self, card: Message, question_or_block: str, title: str) -> Posted:
         """Click the button titled `title` in the card's row for a question (or block id)."""
         data = button_data(card, question_or_block, title)
-        return await self.invokes(
-            card, {"type": "Action.Execute", "verb": data["action"], "data": data}
-        )
+        return await self.invokes(card, teams_client.execute(data))
 
     async def invokes(self, card: Message, action: Json) -> Posted:
-        conversation = _conversation_of(card)
-        activity = self.teams.base(self, conversation, _channel_data_of(card, self))
-        activity |= {
-            "type": "invoke",
-            "name": "adaptiveCard/action",
-            "replyToId": card.id,
-            "value": {"action": action, "trigger": "manual"},
-        }
-        return await self.teams.post(activity)
+        conversation, channel_data = teams_client.card_conversation(
+            card.conversation_id, card.id, TENANT
+        )
+        activity = self.teams.base(self, conversation, channel_data)
+        return await self.teams.post(
+            teams_client.card_invoke(activity, reply_to=card.id, action=action)
+        )
 
     async def submits(self, card: Message, question_or_block: str, title: str) -> Posted:
         """The same click from a client that sends it as Action.Submit (a message with value)."""
         data = button_data(card, question_or_block, title)
-        activity = self.teams.base(self, _conversation_of(card), _channel_data_of(card, self))
-        activity |= {"type": "message", "replyToId": card.id, "value": data}
-        return await self.teams.post(activity)
+        conversation, channel_data = teams_client.card_conversation(
+            card.conversation_id, card.id, TENANT
+        )
+        activity = self.teams.base(self, conversation, channel_data)
+        return await self.teams.post(
+            teams_client.card_submit(activity, reply_to=card.id, data=data)
+        )
 
     def private_chat(self) -> list[Message]:
         """What the bot sent to this person's 1:1 chat, opened by the bot or by the person."""
@@ -291,25 +267,7 @@ class Person:
 def button_data(card: Message, question_or_block: str, title: str) -> Json:
     known = question_or_block.startswith(("q_", "join_"))
     block = question_or_block if known else f"q_{question_or_block}"
-    for content in card.cards:
-        for element in content.get("body", []):
-            if element.get("type") == "ActionSet" and element.get("id", "").startswith(block):
-                for action in element.get("actions", []):
-                    if action.get("title") == title:
-                        data: Json = action["data"]
-                        return data
-    raise AssertionError(f"no button {title!r} in {block!r} of the card:\n{card.text}")
-
-
-def _conversation_of(card: Message) -> Json:
-    if card.conversation_id.startswith("19:"):
-        ident = f"{card.conversation_id.split(';')[0]};messageid={card.id}"
-        return {"id": ident, "conversationType": "channel", "tenantId": TENANT, "isGroup": True}
-    return {"id": card.conversation_id, "conversationType": "personal", "tenantId": TENANT}
-
-
-def _channel_data_of(card: Message, _person: Person) -> Json:
-    if not card.conversation_id.startswith("19:"):
-        return {}
-    channel_id = card.conversation_id.split(";")[0]
-    return {"channel": {"id": channel_id}, "team": {"id": channel_id}}
+    data = teams_client.button_data(card.cards, block, title)
+    if data is None:
+        raise AssertionError(f"no button {title!r} in {block!r} of the card:\n{card.text}")
+    return data

@@ -1,0 +1,90 @@
+"""Take the README's pictures from the real demo: `python -m tests.simulator.screenshots docs`.
+
+Plays three weeks, answers this week's pulse as Maya in Slack and Teams, asks `/alignment`,
+closes the week, and saves the `/_sim` page and the last summary chart Slack received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.async_api import Page, async_playwright, expect
+
+from bot.settings import load_settings
+from handlers.simulator.demo import first_monday, prepare_database
+from handlers.simulator.page import PageState
+from handlers.simulator.timeline import SETUP_BEFORE
+from handlers.simulator.world import SLACK_CHANNEL, DemoClock, running_world
+from tests.simulator.test_browser import CHROMIUM_ARGS, chromium
+
+HISTORY = 3
+WAIT_MS = 60_000
+
+
+def main(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        database = f"sqlite+aiosqlite:///{scratch}/demo.db"
+        chart = asyncio.run(shoot(folder / "demo-sim.png", database))
+    (folder / "demo-summary-chart.png").write_bytes(chart)
+
+
+async def shoot(picture: Path, database: str) -> bytes:
+    """Save the page as `picture`; returns the last summary chart Slack received."""
+    settings = load_settings(mode="demo", database_url=database)
+    await prepare_database(settings)
+    monday = first_monday(HISTORY)
+    state = PageState(first_monday=monday, seed=7, you="maya")
+    clock = DemoClock(monday - SETUP_BEFORE)
+    async with running_world(settings, clock=clock, mount=state.mount) as world:
+        sim = state.sim
+        await sim.setup()
+        for _ in range(HISTORY):
+            await sim.play_week()
+        sim.human = {"maya"}
+        await sim.next_week()
+        sim.ready = True
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=chromium(), args=CHROMIUM_ARGS
+            )
+            page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+            await page.goto(f"{world.server_url}/_sim")
+            await expect(page.locator("#next-week")).to_be_enabled(timeout=WAIT_MS)
+            await _answer(page)
+            await page.click("#close-now")
+            await expect(page.locator("#close-now")).to_be_disabled(timeout=WAIT_MS)
+            await expect(page.locator("#week")).to_contain_text("pulse closed", timeout=WAIT_MS)
+            await page.fill("#slack-input", "/alignment")
+            await page.press("#slack-input", "Enter")
+            await expect(page.locator("#slack-messages .pending")).to_have_count(0, timeout=WAIT_MS)
+            await page.wait_for_timeout(1500)
+            await page.screenshot(path=str(picture))
+            await browser.close()
+        charts = [
+            world.slack.files[str(f["id"])]
+            for m in world.slack.messages[SLACK_CHANNEL]
+            for f in m.files
+        ]
+        content = charts[-1].content
+        assert content is not None
+        return content
+
+
+async def _answer(page: Page) -> None:
+    slack = page.locator("#slack-messages article.message").filter(has_text="Weekly pulse #4").last
+    for row, label in ((0, "4"), (1, "5"), (3, "3")):
+        await slack.locator(".bk-actions").nth(row).get_by_role("button", name=label).click()
+        await expect(page.locator("#slack-messages .pending")).to_have_count(0, timeout=WAIT_MS)
+    await slack.locator("select.bk-select").select_option(label="Customer data access")
+    await expect(page.locator("#slack-messages .pending")).to_have_count(0, timeout=WAIT_MS)
+    teams = page.locator("#teams-messages article.post").filter(has_text="Weekly pulse #4").last
+    await teams.locator(".ac-actions").first.get_by_role("button", name="4", exact=True).click()
+    await expect(teams.locator(".toast")).to_have_count(1, timeout=WAIT_MS)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs"))

@@ -1,0 +1,140 @@
+"""The `/_sim` page in a real headless Chromium: act as a person, answer the poll, ask for the
+score, and see payloads rendered as text, never as markup."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from handlers.simulator.slack_api import Message as SlackMessage
+from handlers.simulator.teams_connector import Message as TeamsMessage
+from handlers.simulator.world import SLACK_CHANNEL, TEAMS_CHANNEL
+from tests.simulator.conftest import Demo
+from tests.support.db import in_ci
+
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
+#: Offline and headless: no sandbox (containers), no GPU, and none of Chromium's own traffic.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WAIT_MS = 30_000
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
+    if found is None:
+        if in_ci():
+            pytest.fail(
+                "CI=true requires Chromium for the /_sim browser test (.ci/run installs it)"
+            )
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    return found
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    path = chromium()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+async def open_page(browser: Browser, demo: Demo) -> tuple[Page, list[str]]:
+    page = await browser.new_page(viewport={"width": 1500, "height": 950})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    await page.goto(f"{demo.url}/_sim")
+    await expect(page.locator("#next-week")).to_be_enabled(timeout=WAIT_MS)
+    return page, errors
+
+
+async def test_act_as_a_person_click_a_poll_button_and_see_the_score(
+    demo: Demo, browser: Browser
+) -> None:
+    page, errors = await open_page(browser, demo)
+    await page.select_option("#you", "dana")
+    await expect(page.locator("#you-name")).to_contain_text("Dana Whitfield")
+
+    slack = page.locator("#slack-messages")
+    poll = slack.locator("article.message").filter(has_text="Weekly pulse #2").last
+    await poll.locator(".bk-actions").first.get_by_role("button", name="2", exact=True).click()
+    confirmation = slack.locator(".ephemeral").last
+    await expect(confirmation).to_contain_text("Only visible to you", timeout=WAIT_MS)
+    await expect(confirmation).to_contain_text(
+        re.compile(r"(Got it: Trust|Changed: Trust is now|already answered Trust)"), timeout=WAIT_MS
+    )
+
+    await page.fill("#slack-input", "/alignment")
+    await page.press("#slack-input", "Enter")
+    answer = slack.locator(".ephemeral").filter(has_text="You: /alignment")
+    await expect(answer).to_contain_text(re.compile(r"Alignment in #campaign-launch: \d+/100"))
+
+    teams = page.locator("#teams-messages")
+    card = teams.locator("article.post").filter(has_text="Weekly pulse #2").last
+    await card.locator(".ac-actions").first.get_by_role("button", name="4", exact=True).click()
+    await expect(card.locator(".toast")).to_contain_text("Only you can see this", timeout=WAIT_MS)
+    assert errors == []
+
+
+async def test_payloads_are_shown_as_text_never_as_markup(demo: Demo, browser: Browser) -> None:
+    hostile = "<img src=x onerror=alert(1)> <script>alert(2)</script>"
+    slack_text = (
+        "&lt;img src=x onerror=alert(1)&gt; *bold* <javascript:alert(3)|click me> "
+        "<https://example.com/|a real link> `<b>code</b>`"
+    )
+    demo.world.slack.messages[SLACK_CHANNEL].append(
+        SlackMessage(
+            SLACK_CHANNEL,
+            "1999999999.000001",
+            hostile,
+            [{"type": "section", "text": {"type": "mrkdwn", "text": slack_text}}],
+        )
+    )
+    card = {
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": f"**{hostile}** [bad](javascript:alert(4))"},
+            {"type": "Image", "url": "https://example.com/tracker.png", "altText": "remote"},
+        ],
+    }
+    demo.world.connector.messages["999999"] = TeamsMessage(
+        "999999",
+        TEAMS_CHANNEL.id,
+        {
+            "type": "message",
+            "attachments": [
+                {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+            ],
+        },
+    )
+    page, errors = await open_page(browser, demo)
+    slack = page.locator("#slack-messages")
+    await expect(slack).to_contain_text("<img src=x onerror=alert(1)>")
+    await expect(slack.locator("b").filter(has_text="bold")).to_have_count(1)
+    await expect(slack.get_by_role("link", name="a real link")).to_have_attribute(
+        "href", "https://example.com/"
+    )
+    await expect(slack.get_by_text("click me")).to_have_count(1)
+    teams = page.locator("#teams-messages")
+    await expect(teams).to_contain_text("<script>alert(2)</script>")
+    await expect(teams).to_contain_text("[image: remote]")
+    for scope in (slack, teams):
+        await expect(scope.locator("img[src='x'], script, a[href^='javascript']")).to_have_count(0)
+    await expect(teams.locator("img[src^='https://']")).to_have_count(0)
+    assert errors == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -193,13 +192,15 @@ async def test_replica_processes_racing_each_step_do_it_once(
 
 
 async def race_processes(tmp_path: Path, config: dict[str, object], *, n: int) -> list[dict]:
-    # Every process imports first, then all run each moment's steps at the same instants.
-    starts = [time.time() + 4 + 2 * k for k in range(len(config["moments"]))]  # type: ignore[arg-type]
+    # Every process imports first, then all run each moment's steps at the same instant.
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
     procs = []
     for i in range(n):
         path = tmp_path / f"replica-{i}.json"
         out = tmp_path / f"replica-{i}.out"
-        path.write_text(json.dumps(config | {"owner": f"p{i}", "starts": starts, "out": str(out)}))
+        mine = {"owner": f"p{i}", "barrier": str(barrier), "replicas": n, "out": str(out)}
+        path.write_text(json.dumps(config | mine))
         procs.append(
             await asyncio.create_subprocess_exec(
                 sys.executable,

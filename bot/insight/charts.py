@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 FILENAME = "chart.png"
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 5.0, 100
 SCORE_COLOUR, MARKETING_COLOUR, IT_COLOUR = "#1f3b73", "#e07b00", "#0f8b8d"
+PALETTE = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ def render_png(points: Sequence[ChartPoint], *, title: str) -> bytes:
     # Fixed margins, not the constrained-layout solver: it draws the figure twice and cost
     # 40% of the time; a weekly close draws one chart per channel.
     fig.subplots_adjust(left=0.09, right=0.98, top=0.91, bottom=0.13, hspace=0.12)
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     xs = list(range(len(points)))
     scores = [_nan(p.score) for p in points]
@@ -87,8 +89,14 @@ def render_png(points: Sequence[ChartPoint], *, title: str) -> bytes:
         ax.grid(axis="y", color="#e5e5e5")
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(labelsize=10)
+    canvas.draw()  # type: ignore[no-untyped-call]  # (matplotlib leaves it untyped)
+    pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    rgba = Image.frombuffer("RGBA", canvas.get_width_height(), pixels)
+    # A 32-colour palette keeps the lines' hues and cuts the PNG from ~50 KB to ~12 KB, small
+    # enough to travel inline in a Teams card and quick to upload to Slack.
+    palette = rgba.convert("RGB").quantize(colors=PALETTE, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    palette.save(out, format="PNG")
     return out.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from bot.domain import ChannelRef
@@ -85,6 +86,8 @@ async def test_a_week_in_a_teams_channel(teams: Teams, clock: FakeClock) -> None
     await teams.settle()
     summary = campaigns.posts()[-1].text
     assert f"{expected.score}/100" in summary and "marketing 3 · IT 3" in summary
+    assert "data:image/png;base64," in json.dumps(campaigns.posts()[-1].activity), "the chart"
+    assert "chart not shown" not in summary
     assert "closed" in poll.text
     late = await marketing[0].invokes(
         poll, {"type": "Action.Execute", "verb": "vote", "data": stale_vote}

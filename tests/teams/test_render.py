@@ -167,3 +167,20 @@ def test_the_checker_rejects_what_teams_would_refuse(card_checker: CardChecker) 
     assert any("Maximum number of actions exceeded" in p for p in found)
     assert any("Unknown element type" in p for p in found)
     assert any("below 1.4" in p for p in found)
+
+
+async def test_a_summary_chart_fits_inline_in_the_teams_card() -> None:
+    """Charts travel as data URIs: the rendered chart must fit the card's image budget."""
+    import base64
+
+    from bot.insight.charts import ChartPoint, render_png
+    from handlers.teams.render import ATTACHMENT_BUDGET
+
+    points = [
+        ChartPoint(n, f"{n:02d} Nov", 30 + 5 * n if n % 4 else None, 2 + n / 6, 1.5 + n / 5)
+        for n in range(1, 13)
+    ]
+    png = render_png(
+        points, title="#a-rather-long-channel-name · alignment over the last 12 pulses"
+    )
+    assert len(base64.b64encode(png)) < ATTACHMENT_BUDGET

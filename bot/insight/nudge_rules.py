@@ -3,7 +3,8 @@ needs a new one) and every summary and digest can use it.
 
 A rule fires when its `metric` is `at_least` / `at_most` its `threshold`. Texts may use
 ``{Higher}``/``{higher}`` and ``{Lower}``/``{lower}`` (the side with the higher / lower trust
-level), ``{lever_marketing}``, ``{lever_it}`` (each side's most chosen lever) and ``{score}``.
+level), ``{lever_marketing}``, ``{lever_it}`` (each side's most chosen lever), ``{lever_split}`` and
+``{lever_versus}`` (the two compared in words, also when they are the same lever) and ``{score}``.
 `target` is the metric the next summary follows up on (default: `metric`). Positive rules fire
 only when nothing needs work.
 """
@@ -82,10 +83,10 @@ RULES: tuple[NudgeRule, ...] = (
         when="at_most",
         threshold=0.5,
         action=(
-            "Hold a 30-minute session to agree on the top lever: marketing leans to "
-            "{lever_marketing}, IT to {lever_it}. Leave with one lever you both own."
+            "Hold a 30-minute session to agree on the top lever: {lever_split}. Leave with one "
+            "lever you both own."
         ),
-        short="Hold a 30-minute session to agree on the top lever ({lever_marketing} vs {lever_it}).",
+        short="Hold a 30-minute session to agree on the top lever ({lever_versus}).",
     ),
     NudgeRule(
         id="skill-mix-low",

@@ -69,13 +69,23 @@ def _vars(figures: Figures, qset: QuestionSet, poll_number: int) -> _Vars:
     higher, lower = (
         (Side.MARKETING, Side.IT) if trust is None or trust.gap >= 0 else (Side.IT, Side.MARKETING)
     )
+    lever_m = top_lever(figures, qset, Side.MARKETING) or "no lever yet"
+    lever_it = top_lever(figures, qset, Side.IT) or "no lever yet"
     return _Vars(
         Higher=higher.label,
         higher=_name(higher),
         Lower=lower.label,
         lower=_name(lower),
-        lever_marketing=top_lever(figures, qset, Side.MARKETING) or "no lever yet",
-        lever_it=top_lever(figures, qset, Side.IT) or "no lever yet",
+        lever_marketing=lever_m,
+        lever_it=lever_it,
+        lever_split=(
+            f"marketing leans to {lever_m}, IT to {lever_it}"
+            if lever_m != lever_it
+            else f"both lean to {lever_m}, but split the rest of their choices differently"
+        ),
+        lever_versus=f"{lever_m} vs {lever_it}"
+        if lever_m != lever_it
+        else f"both favour {lever_m}",
         score=f"{figures.score}/100" if figures.score is not None else "",
     )
 

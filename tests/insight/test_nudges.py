@@ -81,7 +81,17 @@ def test_a_gap_below_the_threshold_does_not_fire() -> None:
 def test_every_rule_is_complete_data() -> None:
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids))
-    placeholders = {"Higher", "higher", "Lower", "lower", "lever_marketing", "lever_it", "score"}
+    placeholders = {
+        "Higher",
+        "higher",
+        "Lower",
+        "lower",
+        "lever_marketing",
+        "lever_it",
+        "lever_split",
+        "lever_versus",
+        "score",
+    }
     for rule in RULES:
         assert rule.imperative in IMPERATIVES
         assert rule.metric in METRICS and rule.followed_metric in METRICS
@@ -103,6 +113,24 @@ def test_texts_name_the_sides_and_levers() -> None:
         by_id["levers-apart"].action
     )
     assert "{" not in by_id["trust-gap"].short
+
+
+def test_levers_apart_with_the_same_favourite_reads_naturally() -> None:
+    """Agreement can be low while both sides' most chosen lever is the same one."""
+    m_levers = ["speed", "speed", "insight", "skills", "reliability"]
+    it_levers = ["speed", "speed", "speed", "customer_data", "customer_data", "privacy"]
+    answers = [
+        AnswerRecord(f"{side.value}{i}", side, q, v)
+        for side, levers in ((Side.MARKETING, m_levers), (Side.IT, it_levers))
+        for i, lever in enumerate(levers)
+        for q, v in (("trust", "5"), ("priority", "5"), ("lever", lever), ("imperative_1", "5"))
+    ]
+    f = compute_result(answers, question_set=QSET, poll_number=1, k=5).figures
+    assert f is not None
+    nudge = {n.rule.id: n for n in candidates(f, QSET, 1)}["levers-apart"]
+    assert "both lean to Speed of delivery, but split the rest" in nudge.action
+    assert "both favour Speed of delivery" in nudge.short
+    assert "Speed of delivery, IT to Speed of delivery" not in nudge.action
 
 
 def test_a_recent_nudge_is_skipped_for_the_next_most_urgent() -> None:

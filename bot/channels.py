@@ -53,12 +53,12 @@ class ChannelService:
             channel_id=channel.id, schedule=None, owner_user_id=actor.user_id
         )
 
-    async def pause(self, channel: Channel) -> Card:
+    async def pause(self, channel: Channel, *, prefix: str) -> Card:
         if channel.paused:
-            return views.paused(already=True)
+            return views.paused(already=True, prefix=prefix)
         updated = await self._deps.repo.set_paused(channel_id=channel.id, paused=True)
         self._deps.schedule_listener.schedule_changed(updated)
-        return views.paused(already=False)
+        return views.paused(already=False, prefix=prefix)
 
     async def resume(self, channel: Channel, *, prefix: str) -> Card:
         if channel.schedule is None:

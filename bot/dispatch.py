@@ -56,7 +56,7 @@ class Dispatcher:
             case Invalid(reason=reason):
                 return Reply(help_card(prefix=prefix, reason=reason or _unknown()))
             case Alignment(explain=True):
-                return Reply(explain_card(k=self._deps.k))
+                return Reply(explain_card(k=self._deps.k, prefix=prefix))
             case Alignment():
                 report = await self._results.report(channel)
                 zone = channel.schedule.timezone if channel.schedule else "UTC"
@@ -100,7 +100,7 @@ class Dispatcher:
                     return Reply(channel_views.nothing_open(prefix=prefix))
                 return Reply(channel_views.closed_now(open_poll))
             case Simple(word="pause"):
-                return Reply(await self._channels.pause(channel))
+                return Reply(await self._channels.pause(channel, prefix=prefix))
             case Simple(word="resume"):
                 return Reply(await self._channels.resume(channel, prefix=prefix))
             case Simple(word="export"):

@@ -63,11 +63,11 @@ def setup_done(
     return Card(summary=text, blocks=(Text(f"✅ {text}"), Context(extra)))
 
 
-def paused(*, already: bool) -> Card:
+def paused(*, already: bool, prefix: str) -> Card:
     text = (
         "The weekly pulse was already paused."
         if already
-        else "Paused: no new pulses will open here until `pulse resume`. An open pulse stays "
+        else f"Paused: no new pulses will open here until `{prefix}pulse resume`. An open pulse stays "
         "open until it closes."
     )
     return Card(summary=text, blocks=(Text(text),))

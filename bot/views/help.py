@@ -13,7 +13,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ),
     ("pulse now", "open a pulse right away (admin)"),
     ("pulse close", "close the open pulse and post the summary (admin)"),
-    ("pulse pause", "stop the weekly schedule (admin); `pulse resume` restarts it"),
+    ("pulse pause", "stop the weekly schedule (admin); `{prefix}pulse resume` restarts it"),
     ("pulse status", "schedule, open pulse, answers so far"),
     ("pulse join marketing|it|other", "say which team you are in"),
     ("pulse digest on|off|now", "weekly digest of your BridgePulse channels by direct message"),
@@ -24,7 +24,9 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
 
 
 def help_card(*, prefix: str, reason: str = "") -> Card:
-    lines = "\n".join(f"`{prefix}{cmd}` — {what}" for cmd, what in _COMMANDS)
+    lines = "\n".join(
+        f"`{prefix}{cmd}` — " + what.replace("{prefix}", prefix) for cmd, what in _COMMANDS
+    )
     blocks = (
         *((Text(reason),) if reason else ()),
         Heading("BridgePulse commands"),

@@ -117,7 +117,7 @@ def score_card(report: ScoreReport, *, channel_name: str, timezone: str, prefix:
     return Card(summary=headline, blocks=tuple(blocks))
 
 
-def explain_card(*, k: int) -> Card:
+def explain_card(*, k: int, prefix: str = "/") -> Card:
     return Card(
         summary=FORMULA_LINE,
         blocks=(
@@ -143,7 +143,7 @@ def explain_card(*, k: int) -> Card:
                 f"**Privacy:** no score, gap or per-side figure is shown until marketing and IT "
                 f"each have at least {k} people answering in that pulse. Answers are stored under a "
                 "keyed hash, never your user id, and nobody — admins included — can see who "
-                "answered what. `pulse forget-me` deletes your answers."
+                f"answered what. `{prefix}pulse forget-me` deletes your answers."
             ),
         ),
     )

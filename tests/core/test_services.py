@@ -131,12 +131,14 @@ async def test_pause_resume_status_and_help(chat: Chat) -> None:
     admin = chat.person("boss")
     assert "not set up" in (await admin.says("/pulse status")).card.text()
     await admin.says("/pulse setup fri 16:00 America/New_York 2")
-    assert "Paused" in (await admin.says("/pulse pause")).card.text()
+    paused = (await admin.says("/pulse pause")).card.text()
+    assert "Paused" in paused and "until `/pulse resume`" in paused  # the platform's prefix
     assert "(paused)" in (await admin.says("/pulse status")).card.text()
     assert "already paused" in (await admin.says("/pulse pause")).card.text()
     resumed = (await admin.says("/pulse resume")).card.text()
     assert "Resumed: every Friday at 16:00 (America/New_York), open 2 days" in resumed
     help_text = (await admin.says("/pulse help")).card.text()
+    assert "`/pulse resume` restarts it" in help_text and "{prefix}" not in help_text
     for word in (
         "setup",
         "now",

@@ -47,7 +47,7 @@ async def test_help_status_pause_resume_and_unknown_words(stack: SlackStack) -> 
         "help",
     ):
         assert f"`/pulse {word}" in help_text, word
-    assert "`pulse resume`" in help_text and "`/alignment explain`" in help_text
+    assert "`/pulse resume`" in help_text and "`/alignment explain`" in help_text
     unknown = (await boss.types("/pulse dance")).text
     assert "I don't know the word “dance”" in unknown and "BridgePulse commands" in unknown
     bare = (await boss.types("/pulse")).text

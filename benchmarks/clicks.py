@@ -259,7 +259,18 @@ async def setup_poll(srv: Server, fake: TrackingSlack, users: list[str]) -> Slac
     return ws
 
 
-async def run(backend: str, clients: int, people: int, channels: int) -> BenchResult:
+async def _profiler(srv: Server, profile: str | None) -> asyncio.subprocess.Process | None:
+    """py-spy sampling the server during the timed run (`--profile out.txt`, collapsed stacks)."""
+    if not profile:
+        return None
+    return await asyncio.create_subprocess_exec(
+        "py-spy", "record", "-p", str(srv.process.pid), "-o", profile, "-f", "raw", "-r", "200"
+    )
+
+
+async def run(
+    backend: str, clients: int, people: int, channels: int, profile: str | None = None
+) -> BenchResult:
     result = BenchResult(
         "clicks",
         backend,
@@ -284,7 +295,11 @@ async def run(backend: str, clients: int, people: int, channels: int) -> BenchRe
                 events = f"{srv.url}/slack/events"
                 await drive(events, make_clicks(ws, warm, blocks), clients=clients, fake=fake)
                 clicks = make_clicks(ws, users, blocks)
+                spy = await _profiler(srv, profile)
                 bot = await drive(events, clicks, clients=clients, fake=fake)
+                if spy is not None:
+                    spy.send_signal(2)
+                    await spy.wait()
                 stored = await counted_answers(url)
                 created = await votes_created(srv.url)
                 rss = srv.peak_rss_mb()
@@ -352,8 +367,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--channels", type=int, default=10_000)
+    parser.add_argument("--profile", help="write py-spy's collapsed stacks of the server here")
     args = parser.parse_args()
-    result = asyncio.run(run(args.backend, args.clients, args.people, args.channels))
+    result = asyncio.run(
+        run(args.backend, args.clients, args.people, args.channels, profile=args.profile)
+    )
     print(f"  wrote {result.save()}")
 
 

@@ -104,8 +104,8 @@ async def server(argv: list[str], env: dict[str, str], *, log: Path) -> AsyncIte
                 await process.wait()
 
 
-async def _wait_healthy(running: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_healthy(running: Server, within: float = 60) -> None:
+    deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
             if running.process.returncode is not None:
@@ -117,7 +117,7 @@ async def _wait_healthy(running: Server, timeout: float = 60) -> None:
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
-    raise RuntimeError(f"server not healthy in {timeout} s: {running.log.read_text()[-2000:]}")
+    raise RuntimeError(f"server not healthy in {within} s: {running.log.read_text()[-2000:]}")
 
 
 def bridgepulse(*args: str) -> list[str]:

@@ -26,6 +26,8 @@ from bot.views.poll import (
 log = logging.getLogger(__name__)
 #: Delivery recorded once a poll's summary is posted.
 SUMMARY = "summary"
+#: How many polls' fixed parts `vote` keeps (the open polls clicked lately).
+_KNOWN_POLLS = 2048
 
 
 class PollService:
@@ -35,6 +37,7 @@ class PollService:
         self._refresh = Coalescer(deps.refresh_delay)
         self.summaries = SummaryService(deps, results)
         self._claims = Claims(deps.repo, deps.clock)
+        self._known: dict[int, Poll] = {}
 
     async def open(
         self, channel: Channel, *, period: str, scheduled_at: datetime | None = None
@@ -119,10 +122,13 @@ class PollService:
         await claim.reserve(SUMMARY)
 
     async def vote(self, actor: Actor, value: str, *, prefix: str) -> Reply:
-        """Record one click on a poll: the last click on a question counts until the poll closes."""
+        """Record one click on a poll: the last click on a question counts until the poll closes.
+
+        One transaction per click (the store checks the poll is still open and reads the
+        voter's side in it); what a poll asks never changes, so that is read once and kept."""
         deps = self._deps
         vote = parse_vote(value)
-        poll = await deps.repo.get_poll(poll_id=vote.poll_id) if vote else None
+        poll = await self._known_poll(vote.poll_id) if vote else None
         if vote is None or poll is None:
             return Reply(stale_button())
         qset = self._results.question_set(poll)
@@ -132,29 +138,27 @@ class PollService:
             return Reply(stale_button())
         if not poll.is_open:
             return Reply(poll_closed(poll))
-        respondent = deps.hasher.of(actor)
-        side = await deps.repo.side_of(respondent=respondent)
-        outcome = await deps.repo.record_answer(
+        recorded = await deps.repo.record_vote(
             poll_id=poll.id,
-            respondent=respondent,
-            side=side,
+            respondent=deps.hasher.of(actor),
             question_id=question.id,
             value=vote.value,
             at=deps.clock.now(),
         )
+        outcome = recorded.outcome
         deps.telemetry.count("votes", outcome=outcome.value)
         if outcome is AnswerOutcome.CLOSED:
+            self._known.pop(poll.id, None)
             return Reply(poll_closed(poll))
         if outcome is AnswerOutcome.MISSING:
             return Reply(stale_button())
         if outcome is AnswerOutcome.CREATED:
             self.refresh_later(poll)
-        if side is None:
+        if recorded.side is None:
             return Reply(choose_side(kept=True, prefix=prefix))
         if outcome is AnswerOutcome.UNCHANGED:
             return Reply(vote_unchanged(qset, question, vote.value))
-        answered = await deps.repo.answered(poll_id=poll.id, respondent=respondent)
-        remaining = [q for q in asked if q.id not in answered]
+        remaining = [q for q in asked if q.id not in recorded.answered]
         return Reply(
             vote_recorded(
                 qset,
@@ -166,6 +170,19 @@ class PollService:
             ),
             Visibility.EPHEMERAL,
         )
+
+    async def _known_poll(self, poll_id: int) -> Poll | None:
+        """The poll a click names, read once: its questions, number and closing time never
+        change, and a closed poll stays closed (`record_vote` has the last word on open)."""
+        poll = self._known.get(poll_id)
+        if poll is None:
+            poll = await self._deps.repo.get_poll(poll_id=poll_id)
+            if poll is None:
+                return None
+            if len(self._known) >= _KNOWN_POLLS:
+                self._known.pop(next(iter(self._known)))
+            self._known[poll_id] = poll
+        return poll
 
     def refresh_later(self, poll: Poll) -> None:
         """Re-render the poll's answer count soon, once for a burst of clicks."""

@@ -130,7 +130,24 @@ class PollStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedVote:
+    """What `record_vote` did: the outcome, the voter's side (stored on the answer) and their
+    answers in the poll afterwards, by question id."""
+
+    outcome: AnswerOutcome
+    side: Side | None
+    answered: Mapping[str, str]
+
+
 class AnswerStore(Protocol):
+    async def record_vote(
+        self, *, poll_id: int, respondent: str, question_id: str, value: str, at: datetime
+    ) -> RecordedVote:
+        """One click in one transaction: refuse it if the poll is closed or gone, else store
+        it with the respondent's current side (the last click counts)."""
+        ...
+
     async def record_answer(
         self,
         *,

@@ -8,6 +8,7 @@ database stay correct without locks held across network calls.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time
@@ -32,7 +33,14 @@ from bot.domain import (
 from bot.errors import StoreUnavailable
 from bot.imperatives import rotating_imperative
 from bot.insight.disclosure import DisclosureState
-from bot.ports import DueOpen, ForgetReport, Horizon, NudgeRecord, PollHistoryItem
+from bot.ports import (
+    DueOpen,
+    ForgetReport,
+    Horizon,
+    NudgeRecord,
+    PollHistoryItem,
+    RecordedVote,
+)
 from bot.scoring import Participation, PollResult
 from storage.engine import WRITE, is_postgres
 from storage.models import (
@@ -70,6 +78,10 @@ class SqlRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._pg = is_postgres(engine)
+        # SQLite has one writer at a time. Queueing this process's writers here, in order,
+        # keeps them out of sqlite3's busy handler, which sleeps with a growing back-off (a
+        # burst of clicks waited up to seconds). Other processes still meet busy_timeout.
+        self._sqlite_writer = None if self._pg else asyncio.Lock()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -79,7 +91,7 @@ class SqlRepository:
     async def _tx(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
         """One transaction; connection failures become StoreUnavailable."""
         try:
-            async with self._engine.connect() as conn:
+            async with self._writer(write), self._engine.connect() as conn:
                 if write:
                     conn = await conn.execution_options(**{WRITE: True})
                 async with conn.begin():
@@ -94,6 +106,11 @@ class SqlRepository:
             raise
         except _CONNECTION_ERRORS as exc:
             raise StoreUnavailable(str(exc)[:200]) from exc
+
+    def _writer(self, write: bool) -> asyncio.Lock | contextlib.nullcontext[None]:
+        if write and self._sqlite_writer is not None:
+            return self._sqlite_writer
+        return contextlib.nullcontext()
 
     def _upsert(self, table: Table) -> Any:
         return (postgresql.insert if self._pg else sqlite.insert)(table)
@@ -411,6 +428,54 @@ class SqlRepository:
                 )
             )
         return AnswerOutcome.CREATED if before is None else AnswerOutcome.CHANGED
+
+    async def record_vote(
+        self, *, poll_id: int, respondent: str, question_id: str, value: str, at: datetime
+    ) -> RecordedVote:
+        async with self._tx(write=True) as conn:
+            query = (
+                select(POLL.c.closed_at, SIDE.c.side)
+                .select_from(POLL.outerjoin(SIDE, SIDE.c.respondent == respondent))
+                .where(POLL.c.id == poll_id)
+            )
+            if self._pg:  # a concurrent close waits for this vote to commit, and vice versa
+                query = query.with_for_update(read=True, of=POLL)
+            found = (await conn.execute(query)).first()
+            if found is None:
+                return RecordedVote(AnswerOutcome.MISSING, None, {})
+            side = _SIDES[found.side]
+            if found.closed_at is not None:
+                return RecordedVote(AnswerOutcome.CLOSED, side, {})
+            mine = (
+                await conn.execute(
+                    select(ANSWER.c.question_id, ANSWER.c.value, ANSWER.c.side).where(
+                        ANSWER.c.poll_id == poll_id, ANSWER.c.respondent == respondent
+                    )
+                )
+            ).all()
+            answered = {r.question_id: r.value for r in mine}
+            before = next((r for r in mine if r.question_id == question_id), None)
+            side_value = side.value if side else None
+            if before is not None and before.value == value and before.side == side_value:
+                return RecordedVote(AnswerOutcome.UNCHANGED, side, answered)
+            await conn.execute(
+                self._upsert(ANSWER)
+                .values(
+                    poll_id=poll_id,
+                    respondent=respondent,
+                    side=side_value,
+                    question_id=question_id,
+                    value=value,
+                    answered_at=at,
+                    updated_at=at,
+                )
+                .on_conflict_do_update(
+                    index_elements=["poll_id", "respondent", "question_id"],
+                    set_={"value": value, "side": side_value, "updated_at": at},
+                )
+            )
+        outcome = AnswerOutcome.CREATED if before is None else AnswerOutcome.CHANGED
+        return RecordedVote(outcome, side, {**answered, question_id: value})
 
     async def answers(self, *, poll_id: int) -> list[AnswerRecord]:
         async with self._tx() as conn:

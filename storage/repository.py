@@ -56,6 +56,7 @@ from storage.models import (
     SubscriptionRow,
     WorkspaceRow,
 )
+from storage.votes import Click, VoteWriter
 
 
 def _t(model: Any) -> Table:
@@ -82,6 +83,14 @@ class SqlRepository:
         # keeps them out of sqlite3's busy handler, which sleeps with a growing back-off (a
         # burst of clicks waited up to seconds). Other processes still meet busy_timeout.
         self._sqlite_writer = None if self._pg else asyncio.Lock()
+        self._votes = VoteWriter(
+            lambda: self._tx(write=True),
+            poll=POLL,
+            side=SIDE,
+            answer=ANSWER,
+            upsert=self._upsert,
+            postgres=self._pg,
+        )
 
     @property
     def engine(self) -> AsyncEngine:
@@ -432,50 +441,7 @@ class SqlRepository:
     async def record_vote(
         self, *, poll_id: int, respondent: str, question_id: str, value: str, at: datetime
     ) -> RecordedVote:
-        async with self._tx(write=True) as conn:
-            query = (
-                select(POLL.c.closed_at, SIDE.c.side)
-                .select_from(POLL.outerjoin(SIDE, SIDE.c.respondent == respondent))
-                .where(POLL.c.id == poll_id)
-            )
-            if self._pg:  # a concurrent close waits for this vote to commit, and vice versa
-                query = query.with_for_update(read=True, of=POLL)
-            found = (await conn.execute(query)).first()
-            if found is None:
-                return RecordedVote(AnswerOutcome.MISSING, None, {})
-            side = _SIDES[found.side]
-            if found.closed_at is not None:
-                return RecordedVote(AnswerOutcome.CLOSED, side, {})
-            mine = (
-                await conn.execute(
-                    select(ANSWER.c.question_id, ANSWER.c.value, ANSWER.c.side).where(
-                        ANSWER.c.poll_id == poll_id, ANSWER.c.respondent == respondent
-                    )
-                )
-            ).all()
-            answered = {r.question_id: r.value for r in mine}
-            before = next((r for r in mine if r.question_id == question_id), None)
-            side_value = side.value if side else None
-            if before is not None and before.value == value and before.side == side_value:
-                return RecordedVote(AnswerOutcome.UNCHANGED, side, answered)
-            await conn.execute(
-                self._upsert(ANSWER)
-                .values(
-                    poll_id=poll_id,
-                    respondent=respondent,
-                    side=side_value,
-                    question_id=question_id,
-                    value=value,
-                    answered_at=at,
-                    updated_at=at,
-                )
-                .on_conflict_do_update(
-                    index_elements=["poll_id", "respondent", "question_id"],
-                    set_={"value": value, "side": side_value, "updated_at": at},
-                )
-            )
-        outcome = AnswerOutcome.CREATED if before is None else AnswerOutcome.CHANGED
-        return RecordedVote(outcome, side, {**answered, question_id: value})
+        return await self._votes.record(Click(poll_id, respondent, question_id, value, at))
 
     async def answers(self, *, poll_id: int) -> list[AnswerRecord]:
         async with self._tx() as conn:

@@ -7,10 +7,12 @@ from datetime import datetime
 
 from bot.actions import parse_vote
 from bot.cadence import DEFAULT_SCHEDULE, closes_at, format_local
+from bot.cards import Card
 from bot.claims import CLOSE, Claim, Claims, Outcome, channel_step
 from bot.context import Deps
-from bot.domain import Actor, AnswerOutcome, Channel, Poll, Visibility
+from bot.domain import Actor, AnswerOutcome, Channel, ChannelRef, Poll, Visibility
 from bot.insight.summary import SummaryService
+from bot.ports import MarkedPosts
 from bot.refresh import Coalescer
 from bot.replies import Reply
 from bot.results import ResultService
@@ -26,6 +28,8 @@ from bot.views.poll import (
 log = logging.getLogger(__name__)
 #: Delivery recorded once a poll's summary is posted.
 SUMMARY = "summary"
+#: Recorded before the summary is posted: a close resumed after it asks the platform first.
+SUMMARY_ATTEMPT = "summary:attempt"
 #: How many polls' fixed parts `vote` keeps (the open polls clicked lately).
 _KNOWN_POLLS = 2048
 
@@ -70,16 +74,31 @@ class PollService:
                 and existing.message_ref is None
                 and existing.period == period
             ):
-                await self._post(channel, existing)
+                await self._post(channel, existing, resumed=True)
             return existing, False
         deps.telemetry.count("polls_opened")
-        await self._post(channel, poll)
+        await self._post(channel, poll, resumed=False)
         return poll, True
 
-    async def _post(self, channel: Channel, poll: Poll) -> None:
+    async def _post(self, channel: Channel, poll: Poll, *, resumed: bool) -> None:
         card = poll_card(poll, self._results.question_set(poll), answered=0, timezone=poll.timezone)
-        ref = await self._deps.messenger(channel.ref.platform).post(to=channel.ref, card=card)
+        ref = await self._post_once(channel.ref, card, f"poll:{poll.id}", resumed=resumed)
         await self._deps.repo.set_poll_message(poll_id=poll.id, message_ref=ref)
+
+    async def _post_once(self, to: ChannelRef, card: Card, marker: str, *, resumed: bool) -> str:
+        """Post a channel card that must appear once. A post is recorded after the platform
+        took it, so a step resumed after a crash first asks the platform whether the earlier
+        attempt's post went out (where the platform can tell: `MarkedPosts`)."""
+        messenger = self._deps.messenger(to.platform)
+        if not isinstance(messenger, MarkedPosts):
+            return await messenger.post(to=to, card=card)
+        if resumed:
+            found = await messenger.find_marked(to=to, marker=marker)
+            if found is not None:
+                log.info("%s was posted before a restart; not posting it again", marker)
+                self._deps.telemetry.count("posts_recovered")
+                return found
+        return await messenger.post_marked(to=to, card=card, marker=marker)
 
     async def close(self, poll: Poll) -> bool:
         """Close the poll and post its summary; False if someone else closed it first."""
@@ -115,10 +134,14 @@ class PollService:
         await deps.repo.store_result(poll_id=poll.id, result=result)
         deps.telemetry.count("polls_closed")
         await self._update_card(channel, poll, answered=result.participation.total)
-        if SUMMARY in await claim.delivered():
+        delivered = await claim.delivered()
+        if SUMMARY in delivered:
             return  # posted before a crash; only the idempotent steps above were redone
         card = await self.summaries.card(channel, poll)
-        await deps.messenger(channel.ref.platform).post(to=channel.ref, card=card)
+        resumed = SUMMARY_ATTEMPT in delivered
+        if not resumed:
+            await claim.reserve(SUMMARY_ATTEMPT)
+        await self._post_once(channel.ref, card, f"summary:{poll.id}", resumed=resumed)
         await claim.reserve(SUMMARY)
 
     async def vote(self, actor: Actor, value: str, *, prefix: str) -> Reply:

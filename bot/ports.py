@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.cards import Card
 from bot.domain import (
@@ -319,6 +319,24 @@ class Messenger(Protocol):
     async def members(self, *, channel: ChannelRef) -> Sequence[str]: ...
     async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
         """Whether the platform makes this person an admin of the workspace or channel."""
+        ...
+
+
+@runtime_checkable
+class MarkedPosts(Protocol):
+    """A messenger whose platform can be asked, after a crash, whether a channel post went out.
+
+    A channel post is recorded once the platform accepts it; a process killed between the two
+    leaves the post unrecorded. Posts carry a `marker` (e.g. ``poll:42``) the platform keeps
+    with the message, so a resumed step asks before posting again (Slack: message metadata,
+    found again with conversations.history)."""
+
+    async def post_marked(self, *, to: ChannelRef, card: Card, marker: str) -> str:
+        """`post`, with the marker attached; returns the message ref."""
+        ...
+
+    async def find_marked(self, *, to: ChannelRef, marker: str) -> str | None:
+        """The ref of a recent post in `to` carrying `marker`, or None."""
         ...
 
 

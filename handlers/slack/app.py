@@ -47,6 +47,10 @@ SCOPES = (
     "channels:read",
     "groups:read",
     "files:write",
+    # Read back our own recent channel posts after a crash, so a poll or summary whose post
+    # went out just before it is not posted twice (see SlackMessenger.find_marked).
+    "channels:history",
+    "groups:history",
 )
 #: How long an OAuth `state` stays valid between /slack/install and the redirect.
 STATE_SECONDS = 600

@@ -224,9 +224,22 @@ class ClaimStore(Protocol):
 
     async def deliveries(self, *, scope: str, step: str, period: str) -> set[str]: ...
     async def take_over(
-        self, *, scope: str, step: str, period: str, by: str, at: datetime, stale_before: datetime
+        self,
+        *,
+        scope: str,
+        step: str,
+        period: str,
+        by: str,
+        at: datetime,
+        stale_before: datetime,
+        held_by: str | None = None,
     ) -> bool:
-        """Take an unfinished claim last renewed before `stale_before` (its holder died)."""
+        """Take an unfinished claim last renewed before `stale_before`, or held by `held_by`
+        (its holder died)."""
+        ...
+
+    async def holder(self, *, scope: str, step: str, period: str) -> str | None:
+        """Who holds an unfinished claim, or None."""
         ...
 
     async def renew(self, *, scope: str, step: str, period: str, by: str, at: datetime) -> bool:

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -742,19 +742,39 @@ class SqlRepository:
         return set(rows)
 
     async def take_over(
-        self, *, scope: str, step: str, period: str, by: str, at: datetime, stale_before: datetime
+        self,
+        *,
+        scope: str,
+        step: str,
+        period: str,
+        by: str,
+        at: datetime,
+        stale_before: datetime,
+        held_by: str | None = None,
     ) -> bool:
+        stale = CLAIM.c.claimed_at < stale_before
         async with self._tx(write=True) as conn:
             result = await conn.execute(
                 update(CLAIM)
                 .where(
                     *_claim_key(scope, step, period),
                     CLAIM.c.completed_at.is_(None),
-                    CLAIM.c.claimed_at < stale_before,
+                    stale if held_by is None else or_(stale, CLAIM.c.claimed_by == held_by),
                 )
                 .values(claimed_by=by, claimed_at=at)
             )
         return bool(result.rowcount)
+
+    async def holder(self, *, scope: str, step: str, period: str) -> str | None:
+        async with self._tx() as conn:
+            found = (
+                await conn.execute(
+                    select(CLAIM.c.claimed_by).where(
+                        *_claim_key(scope, step, period), CLAIM.c.completed_at.is_(None)
+                    )
+                )
+            ).scalar_one_or_none()
+        return str(found) if found is not None else None
 
     async def renew(self, *, scope: str, step: str, period: str, by: str, at: datetime) -> bool:
         async with self._tx(write=True) as conn:

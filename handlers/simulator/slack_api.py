@@ -149,9 +149,10 @@ class Hold:
     """Calls of one method are carried out and recorded, but not answered until `release()`:
     what a bot killed mid-call leaves behind (Slack did it; the bot never heard)."""
 
-    def __init__(self) -> None:
+    def __init__(self, after: int = 0) -> None:
         self.released = asyncio.Event()
-        self.waiting = 0
+        #: Calls answered at once before holding starts; calls seen; calls waiting.
+        self.after, self.seen, self.waiting = after, 0, 0
 
     def release(self) -> None:
         self.released.set()
@@ -272,9 +273,10 @@ class FakeSlack:
         """Answer the next `count` calls (of `method`, or any) with a 429, a 500 or a drop."""
         self._failures.extend(_Failure(kind, method, retry_after) for _ in range(count))
 
-    def hold(self, method: str) -> Hold:
-        """Hold the answers to `method` calls (made from now on) until released."""
-        self._holds[method] = Hold()
+    def hold(self, method: str, *, after: int = 0) -> Hold:
+        """Hold the answers to `method` calls made from now on, except the first `after`,
+        until released."""
+        self._holds[method] = Hold(after)
         return self._holds[method]
 
     def new_response_url(self) -> str:
@@ -347,7 +349,9 @@ class FakeSlack:
         self.calls.append(ApiCall(method, args, team, status, body.get("error"), used))
         await self._notify()
         hold = self._holds.get(method)
-        if hold is not None and not hold.released.is_set():
+        if hold is not None:
+            hold.seen += 1
+        if hold is not None and hold.seen > hold.after and not hold.released.is_set():
             hold.waiting += 1
             await self._notify()
             await hold.released.wait()

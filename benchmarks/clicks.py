@@ -141,9 +141,7 @@ def make_clicks(ws: SlackWorkspace, users: list[str], blocks: list[dict[str, Any
     return clicks
 
 
-async def drive(
-    url: str, clicks: list[Click], *, clients: int, fake: TrackingSlack | None
-) -> Run:
+async def drive(url: str, clicks: list[Click], *, clients: int, fake: TrackingSlack | None) -> Run:
     """Send every click from `clients` concurrent clients; with `fake`, wait for each answer."""
     run = Run()
     queue = iter(clicks)

@@ -124,7 +124,9 @@ def bridgepulse(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot", *args]
 
 
-def serve_env(database_url: str, slack_api_url: str, token: str, signing_secret: str) -> dict[str, str]:
+def serve_env(
+    database_url: str, slack_api_url: str, token: str, signing_secret: str
+) -> dict[str, str]:
     return {
         "DATABASE_URL": database_url,
         "BRIDGEPULSE_SECRET": SECRET,

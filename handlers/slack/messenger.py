@@ -20,6 +20,7 @@ from bot.cards import Attachment, Card
 from bot.domain import Actor, ChannelRef, Destination, PersonRef
 from bot.ports import Clock, ConversationStore
 from handlers.slack import PLATFORM, render
+from handlers.slack.pacing import Pacer
 
 _MEMBERS_PAGE = 200
 #: How far back `find_marked` looks: this many pages of this many messages.
@@ -72,8 +73,10 @@ class SlackMessenger:
         *,
         conversations: ConversationStore,
         clock: Clock,
+        pacer: Pacer | None = None,
     ) -> None:
         self._client = client
+        self._pacer = pacer or Pacer()
         self._tokens = tokens
         self._conversations = conversations
         self._clock = clock
@@ -117,6 +120,7 @@ class SlackMessenger:
         token = await self._tokens.bot_token(to.workspace_id)
         channel = to.channel_id if isinstance(to, ChannelRef) else await self._dm(to, token)
         rendered = render.message(card)
+        await self._pacer.turn(token)
         response = await self._client.chat_postMessage(
             token=token,
             channel=channel,
@@ -124,19 +128,23 @@ class SlackMessenger:
             blocks=rendered.blocks,
             metadata=metadata,
         )
+        self._pacer.accepted(token)
         if rendered.files:
             await self._upload(token, channel, rendered.files)
         return str(response["ts"])
 
     async def update(self, *, to: ChannelRef, message_ref: str, card: Card) -> None:
         rendered = render.message(card)
+        token = await self._tokens.bot_token(to.workspace_id)
+        await self._pacer.turn(token)
         await self._client.chat_update(
-            token=await self._tokens.bot_token(to.workspace_id),
+            token=token,
             channel=to.channel_id,
             ts=message_ref,
             text=rendered.text,
             blocks=rendered.blocks,
         )
+        self._pacer.accepted(token)
 
     async def members(self, *, channel: ChannelRef) -> Sequence[str]:
         token = await self._tokens.bot_token(channel.workspace_id)

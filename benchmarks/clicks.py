@@ -20,6 +20,7 @@ import asyncio
 import re
 import tempfile
 import time
+from collections.abc import Awaitable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -86,6 +87,7 @@ class Run:
     acks: list[float] = field(default_factory=list)
     answers: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
+    server_cpu: float = 0.0
 
     @property
     def done(self) -> int:
@@ -254,6 +256,16 @@ async def setup_poll(srv: Server, fake: TrackingSlack, users: list[str]) -> Slac
     return ws
 
 
+async def _busy(process: Server, work: Awaitable[Run]) -> Run:
+    """Run `work`, noting how busy the server process was meanwhile (CPU seconds per second):
+    near 100% means the server was the bottleneck, lower that it waited (for the load
+    generator in this process, or for CPUs other work was using)."""
+    cpu, began = process.cpu_seconds(), time.perf_counter()
+    run = await work
+    run.server_cpu = (process.cpu_seconds() - cpu) / (time.perf_counter() - began)
+    return run
+
+
 async def _profiler(srv: Server, profile: str | None) -> asyncio.subprocess.Process | None:
     """py-spy sampling the server during the timed run (`--profile out.txt`, collapsed stacks)."""
     if not profile:
@@ -305,9 +317,15 @@ async def run(
                 clicks: list[Click] = []
                 for crowd in crowds:  # alternate, so both meet the same machine load
                     round_clicks = make_clicks(ws, crowd, blocks)
-                    floors.append(await drive(floor_url, round_clicks, clients=clients, fake=None))
+                    floors.append(
+                        await _busy(
+                            bare, drive(floor_url, round_clicks, clients=clients, fake=None)
+                        )
+                    )
                     spy = await _profiler(srv, profile if not bots else None)
-                    bots.append(await drive(events, round_clicks, clients=clients, fake=fake))
+                    bots.append(
+                        await _busy(srv, drive(events, round_clicks, clients=clients, fake=fake))
+                    )
                     if spy is not None:
                         spy.send_signal(2)
                         await spy.wait()
@@ -363,7 +381,10 @@ def _report(result: BenchResult, bots: list[Run], floors: list[Run], clients: in
         "rounds "
         + ", ".join(f"{b.rate:.0f}/{f.rate:.0f}" for b, f in zip(bots, floors, strict=True))
         + f" (BridgePulse clicks answered/s / bare Bolt acks/s); ratios {ratios[0]:.2f}–"
-        f"{ratios[-1]:.2f}; {clicks} clicks",
+        f"{ratios[-1]:.2f}; {clicks} clicks; server CPU busy "
+        + ", ".join(
+            f"{b.server_cpu:.0%}/{f.server_cpu:.0%}" for b, f in zip(bots, floors, strict=True)
+        ),
     )
     result.add(
         f"click → answer latency, p99 (median of {len(bots)} rounds)",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,11 @@ MARGIN = 1.1
 #: by `FASTER`, so a pace set in a busy moment does not stay too slow for ever.
 SLOWER, FASTER = 1.05, 1.02
 QUIET = 10.0
+#: A pace is learned only from at least this many accepted calls (a 429 on a quiet workspace,
+#: e.g. Slack's per-channel limit, says nothing about the workspace's rate) and forgotten after
+#: `FORGET` seconds without a 429.
+LEARN_FROM = 3
+FORGET = 60.0
 
 
 @dataclass
@@ -40,14 +45,20 @@ class _Workspace:
     interval: float | None = None  # None: not paced (no 429 seen)
     next_slot: float = 0.0
     paused_until: float = 0.0
-    last_change: float = 0.0
+    last_change: float = 0.0  # the pace was last set, slowed or sped up
+    last_refusal: float = 0.0
 
 
 class Pacer:
     """Per-workspace pacing, keyed by the workspace's bot token."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._clock = clock
+        self._sleep = sleep
         self._workspaces: dict[str, _Workspace] = {}
 
     async def turn(self, key: str) -> None:
@@ -57,6 +68,8 @@ class Pacer:
             return
         now = self._clock()
         slot = max(now, ws.paused_until)
+        if ws.interval is not None and now - ws.last_refusal > FORGET:
+            ws.interval = None  # long quiet: unpaced again until the next 429
         if ws.interval is not None:
             if now - ws.last_change > QUIET:  # a quiet spell: try a little faster
                 ws.interval /= FASTER
@@ -64,7 +77,7 @@ class Pacer:
             slot = max(slot, ws.next_slot)
             ws.next_slot = slot + ws.interval
         if slot > now:
-            await asyncio.sleep(slot - now)
+            await self._sleep(slot - now)
 
     def accepted(self, key: str) -> None:
         ws = self._workspaces.setdefault(key, _Workspace())
@@ -79,10 +92,11 @@ class Pacer:
         now = self._clock()
         recent = sum(1 for t in ws.accepted if now - t <= WINDOW)
         if ws.interval is None:
-            ws.interval = MARGIN * WINDOW / max(recent, 1)
+            if recent >= LEARN_FROM:
+                ws.interval = MARGIN * WINDOW / recent
         elif now - ws.last_change > ws.interval:  # one slow-down per burst of refusals
             ws.interval *= SLOWER
-        ws.last_change = now
+        ws.last_change = ws.last_refusal = now
         ws.paused_until = max(ws.paused_until, now + retry_after)
         ws.next_slot = max(ws.next_slot, ws.paused_until)
 

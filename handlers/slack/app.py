@@ -173,8 +173,9 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
     )
     background = Background(deps.telemetry)
     replies = ReplyDelivery(messenger, session, deps.telemetry)
-    commands.register(bolt, core=core, replies=replies, background=background)
+    # Clicks first: Bolt tries listeners in order, and clicks are most of the traffic.
     actions.register(bolt, core=core, replies=replies, background=background)
+    commands.register(bolt, core=core, replies=replies, background=background)
     events.register(
         bolt,
         core=core,

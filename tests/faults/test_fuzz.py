@@ -259,3 +259,14 @@ async def test_teams_activities_never_break_the_server(
         no_leak(message.text)
     health = await teams.client.get("/healthz")
     assert health.status == 200
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_found_by_fuzzing_a_verification_envelope_with_odd_fields(stack: SlackStack) -> None:
+    """Bolt raised while merely reading this envelope (a 500 before the fix)."""
+    body = json.dumps(
+        {"type": "url_verification", "challenge": "", "authorizations": False, "team_id": "T1"}
+    ).encode()
+    result = await stack.workspace.send(body, content_type="application/json")
+    assert result.status < 500
+    no_leak(result.text)

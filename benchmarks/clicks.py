@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import re
 import tempfile
 import time
@@ -147,6 +148,10 @@ async def drive(url: str, clicks: list[Click], *, clients: int, fake: TrackingSl
     """Send every click from `clients` concurrent clients; with `fake`, wait for each answer."""
     run = Run()
     queue = iter(clicks)
+    # The load generator's own garbage collections (its heap grows with every round's clicks
+    # and answers) would stall it and slow later rounds; the server is measured, not it.
+    gc.collect()
+    gc.freeze()
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(connector=connector) as http:
 

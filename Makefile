@@ -35,5 +35,16 @@ serve: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/bridgepulse migrate
 
+# Every benchmark (many minutes; not part of `make test`), then BENCHMARKS.md from the results.
+# The scale benchmark reuses its loaded 10,000-channel dataset when the shape is unchanged.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.clicks --backend sqlite
+	$(BIN)/python -m benchmarks.clicks --backend postgres
+	$(BIN)/python -m benchmarks.fanout --backend sqlite
+	$(BIN)/python -m benchmarks.fanout --backend postgres
+	$(BIN)/python -m benchmarks.scale --backend sqlite --reuse
+	$(BIN)/python -m benchmarks.scale --backend postgres --reuse
+	$(BIN)/python -m benchmarks.report
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache *.egg-info

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import random
 import time
@@ -160,6 +161,8 @@ async def measure(backend: str, shape: Shape, *, reuse: bool, samples: int) -> B
         messengers={"slack": messenger},
     )
     core = Core(deps)
+    gc.collect()  # as `bridgepulse serve` does after start-up (see bot/app.py)
+    gc.freeze()
     rng = random.Random(1)
     workspaces = (shape.channels + WORKSPACE_SIZE - 1) // WORKSPACE_SIZE
 

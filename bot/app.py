@@ -6,6 +6,7 @@ Everything is built here and passed down; no module keeps a global engine, app o
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -146,6 +147,11 @@ async def serve(settings: Settings) -> None:
     finally:
         await engine.dispose()
     application = await build_application(settings)
+    # Everything built so far lives as long as the process: move it out of the collector's
+    # sight, so a full collection under load walks only what requests allocate (a full walk
+    # of the libraries' objects paused every request in flight, tens of milliseconds).
+    gc.collect()
+    gc.freeze()
     runner = web.AppRunner(application.web, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)

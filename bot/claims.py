@@ -2,7 +2,8 @@
 
 The first worker to insert the claim row does the step; everyone else leaves it alone while
 the holder's lease is fresh. A holder that dies mid-step stops renewing, so after `LEASE`
-another worker takes the claim over and resumes the step: the step itself skips what its
+another worker takes the claim over and resumes the step (at once, when the holder was a
+process on the same machine that is known to be gone: a restart after a crash): the step itself skips what its
 deliveries show was already sent. A step that fails with an error gives its claim back, so the
 next attempt retries at once.
 """
@@ -25,8 +26,41 @@ LEASE = timedelta(minutes=10)
 
 
 def replica_id() -> str:
-    """Who holds a claim: host, process and a random part (pids repeat across restarts)."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """Who holds a claim: host, process (pid, pid namespace, start time) and a random part."""
+    pid = os.getpid()
+    return f"{_host()}:{pid}:{_pid_namespace()}:{_started(pid)}:{uuid.uuid4().hex[:8]}"
+
+
+def holder_is_gone(holder: str) -> bool:
+    """Whether a claim's holder is a process on this machine that no longer runs (killed, say,
+    and this is its restart). Anything that cannot be told for sure counts as alive: holders
+    on other hosts or in other pid namespaces wait for their lease to run out."""
+    parts, namespace = holder.rsplit(":", 4), _pid_namespace()
+    if len(parts) != 5 or not namespace or (parts[0], parts[2]) != (_host(), namespace):
+        return False
+    if not parts[1].isdigit() or not parts[3]:
+        return False
+    return _started(int(parts[1])) != parts[3]  # gone, or its pid now names another process
+
+
+def _host() -> str:
+    return socket.gethostname()[:60]
+
+
+def _pid_namespace() -> str:
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return ""
+
+
+def _started(pid: int) -> str:
+    """The process's start time (clock ticks since boot), "" if there is no such process."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +139,19 @@ class Claims:
             scope=scope, step=step, period=period, by=self.owner, at=now, stale_before=now - LEASE
         ):
             return Outcome.HELD
+        holder = await store.holder(scope=scope, step=step, period=period)
+        if holder is not None and holder_is_gone(holder):
+            # Our own predecessor, killed mid-step: resume now rather than after the lease.
+            if await store.take_over(
+                scope=scope,
+                step=step,
+                period=period,
+                by=self.owner,
+                at=now,
+                stale_before=now - LEASE,
+                held_by=holder,
+            ):
+                return Outcome.HELD
         return Outcome.BUSY
 
     @asynccontextmanager

@@ -7,10 +7,12 @@ from datetime import datetime
 
 from bot.actions import parse_vote
 from bot.cadence import DEFAULT_SCHEDULE, closes_at, format_local
+from bot.cards import Card
 from bot.claims import CLOSE, Claim, Claims, Outcome, channel_step
 from bot.context import Deps
-from bot.domain import Actor, AnswerOutcome, Channel, Poll, Visibility
+from bot.domain import Actor, AnswerOutcome, Channel, ChannelRef, Poll, Visibility
 from bot.insight.summary import SummaryService
+from bot.ports import MarkedPosts
 from bot.refresh import Coalescer
 from bot.replies import Reply
 from bot.results import ResultService
@@ -26,6 +28,10 @@ from bot.views.poll import (
 log = logging.getLogger(__name__)
 #: Delivery recorded once a poll's summary is posted.
 SUMMARY = "summary"
+#: Recorded before the summary is posted: a close resumed after it asks the platform first.
+SUMMARY_ATTEMPT = "summary:attempt"
+#: How many polls' fixed parts `vote` keeps (the open polls clicked lately).
+_KNOWN_POLLS = 2048
 
 
 class PollService:
@@ -35,6 +41,7 @@ class PollService:
         self._refresh = Coalescer(deps.refresh_delay)
         self.summaries = SummaryService(deps, results)
         self._claims = Claims(deps.repo, deps.clock)
+        self._known: dict[int, Poll] = {}
 
     async def open(
         self, channel: Channel, *, period: str, scheduled_at: datetime | None = None
@@ -67,16 +74,31 @@ class PollService:
                 and existing.message_ref is None
                 and existing.period == period
             ):
-                await self._post(channel, existing)
+                await self._post(channel, existing, resumed=True)
             return existing, False
         deps.telemetry.count("polls_opened")
-        await self._post(channel, poll)
+        await self._post(channel, poll, resumed=False)
         return poll, True
 
-    async def _post(self, channel: Channel, poll: Poll) -> None:
+    async def _post(self, channel: Channel, poll: Poll, *, resumed: bool) -> None:
         card = poll_card(poll, self._results.question_set(poll), answered=0, timezone=poll.timezone)
-        ref = await self._deps.messenger(channel.ref.platform).post(to=channel.ref, card=card)
+        ref = await self._post_once(channel.ref, card, f"poll:{poll.id}", resumed=resumed)
         await self._deps.repo.set_poll_message(poll_id=poll.id, message_ref=ref)
+
+    async def _post_once(self, to: ChannelRef, card: Card, marker: str, *, resumed: bool) -> str:
+        """Post a channel card that must appear once. A post is recorded after the platform
+        took it, so a step resumed after a crash first asks the platform whether the earlier
+        attempt's post went out (where the platform can tell: `MarkedPosts`)."""
+        messenger = self._deps.messenger(to.platform)
+        if not isinstance(messenger, MarkedPosts):
+            return await messenger.post(to=to, card=card)
+        if resumed:
+            found = await messenger.find_marked(to=to, marker=marker)
+            if found is not None:
+                log.info("%s was posted before a restart; not posting it again", marker)
+                self._deps.telemetry.count("posts_recovered")
+                return found
+        return await messenger.post_marked(to=to, card=card, marker=marker)
 
     async def close(self, poll: Poll) -> bool:
         """Close the poll and post its summary; False if someone else closed it first."""
@@ -113,17 +135,24 @@ class PollService:
         await deps.repo.store_result(poll_id=poll.id, result=result)
         deps.telemetry.count("polls_closed")
         await self._update_card(channel, poll, answered=result.participation.total)
-        if SUMMARY in await claim.delivered():
+        delivered = await claim.delivered()
+        if SUMMARY in delivered:
             return  # posted before a crash; only the idempotent steps above were redone
         card = await self.summaries.card(channel, poll, answers=answers)
-        await deps.messenger(channel.ref.platform).post(to=channel.ref, card=card)
+        resumed = SUMMARY_ATTEMPT in delivered
+        if not resumed:
+            await claim.reserve(SUMMARY_ATTEMPT)
+        await self._post_once(channel.ref, card, f"summary:{poll.id}", resumed=resumed)
         await claim.reserve(SUMMARY)
 
     async def vote(self, actor: Actor, value: str, *, prefix: str) -> Reply:
-        """Record one click on a poll: the last click on a question counts until the poll closes."""
+        """Record one click on a poll: the last click on a question counts until the poll closes.
+
+        One transaction per click (the store checks the poll is still open and reads the
+        voter's side in it); what a poll asks never changes, so that is read once and kept."""
         deps = self._deps
         vote = parse_vote(value)
-        poll = await deps.repo.get_poll(poll_id=vote.poll_id) if vote else None
+        poll = await self._known_poll(vote.poll_id) if vote else None
         if vote is None or poll is None:
             return Reply(stale_button())
         qset = self._results.question_set(poll)
@@ -133,29 +162,27 @@ class PollService:
             return Reply(stale_button())
         if not poll.is_open:
             return Reply(poll_closed(poll))
-        respondent = deps.hasher.of(actor)
-        side = await deps.repo.side_of(respondent=respondent)
-        outcome = await deps.repo.record_answer(
+        recorded = await deps.repo.record_vote(
             poll_id=poll.id,
-            respondent=respondent,
-            side=side,
+            respondent=deps.hasher.of(actor),
             question_id=question.id,
             value=vote.value,
             at=deps.clock.now(),
         )
+        outcome = recorded.outcome
         deps.telemetry.count("votes", outcome=outcome.value)
         if outcome is AnswerOutcome.CLOSED:
+            self._known.pop(poll.id, None)
             return Reply(poll_closed(poll))
         if outcome is AnswerOutcome.MISSING:
             return Reply(stale_button())
         if outcome is AnswerOutcome.CREATED:
             self.refresh_later(poll)
-        if side is None:
+        if recorded.side is None:
             return Reply(choose_side(kept=True, prefix=prefix))
         if outcome is AnswerOutcome.UNCHANGED:
             return Reply(vote_unchanged(qset, question, vote.value))
-        answered = await deps.repo.answered(poll_id=poll.id, respondent=respondent)
-        remaining = [q for q in asked if q.id not in answered]
+        remaining = [q for q in asked if q.id not in recorded.answered]
         return Reply(
             vote_recorded(
                 qset,
@@ -167,6 +194,19 @@ class PollService:
             ),
             Visibility.EPHEMERAL,
         )
+
+    async def _known_poll(self, poll_id: int) -> Poll | None:
+        """The poll a click names, read once: its questions, number and closing time never
+        change, and a closed poll stays closed (`record_vote` has the last word on open)."""
+        poll = self._known.get(poll_id)
+        if poll is None:
+            poll = await self._deps.repo.get_poll(poll_id=poll_id)
+            if poll is None:
+                return None
+            if len(self._known) >= _KNOWN_POLLS:
+                self._known.pop(next(iter(self._known)))
+            self._known[poll_id] = poll
+        return poll
 
     def refresh_later(self, poll: Poll) -> None:
         """Re-render the poll's answer count soon, once for a burst of clicks."""

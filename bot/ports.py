@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.cards import Card
 from bot.domain import (
@@ -130,7 +130,24 @@ class PollStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedVote:
+    """What `record_vote` did: the outcome, the voter's side (stored on the answer) and their
+    answers in the poll afterwards, by question id."""
+
+    outcome: AnswerOutcome
+    side: Side | None
+    answered: Mapping[str, str]
+
+
 class AnswerStore(Protocol):
+    async def record_vote(
+        self, *, poll_id: int, respondent: str, question_id: str, value: str, at: datetime
+    ) -> RecordedVote:
+        """One click in one transaction: refuse it if the poll is closed or gone, else store
+        it with the respondent's current side (the last click counts)."""
+        ...
+
     async def record_answer(
         self,
         *,
@@ -207,9 +224,22 @@ class ClaimStore(Protocol):
 
     async def deliveries(self, *, scope: str, step: str, period: str) -> set[str]: ...
     async def take_over(
-        self, *, scope: str, step: str, period: str, by: str, at: datetime, stale_before: datetime
+        self,
+        *,
+        scope: str,
+        step: str,
+        period: str,
+        by: str,
+        at: datetime,
+        stale_before: datetime,
+        held_by: str | None = None,
     ) -> bool:
-        """Take an unfinished claim last renewed before `stale_before` (its holder died)."""
+        """Take an unfinished claim last renewed before `stale_before`, or held by `held_by`
+        (its holder died)."""
+        ...
+
+    async def holder(self, *, scope: str, step: str, period: str) -> str | None:
+        """Who holds an unfinished claim, or None."""
         ...
 
     async def renew(self, *, scope: str, step: str, period: str, by: str, at: datetime) -> bool:
@@ -320,6 +350,24 @@ class Messenger(Protocol):
     async def members(self, *, channel: ChannelRef) -> Sequence[str]: ...
     async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
         """Whether the platform makes this person an admin of the workspace or channel."""
+        ...
+
+
+@runtime_checkable
+class MarkedPosts(Protocol):
+    """A messenger whose platform can be asked, after a crash, whether a channel post went out.
+
+    A channel post is recorded once the platform accepts it; a process killed between the two
+    leaves the post unrecorded. Posts carry a `marker` (e.g. ``poll:42``) the platform keeps
+    with the message, so a resumed step asks before posting again (Slack: message metadata,
+    found again with conversations.history)."""
+
+    async def post_marked(self, *, to: ChannelRef, card: Card, marker: str) -> str:
+        """`post`, with the marker attached; returns the message ref."""
+        ...
+
+    async def find_marked(self, *, to: ChannelRef, marker: str) -> str | None:
+        """The ref of a recent post in `to` carrying `marker`, or None."""
         ...
 
 

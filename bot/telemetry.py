@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 _BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -14,8 +16,16 @@ class PrometheusTelemetry:
         self.registry = registry or CollectorRegistry()
         self._counters: dict[tuple[str, tuple[str, ...]], Counter] = {}
         self._histograms: dict[tuple[str, tuple[str, ...]], Histogram] = {}
+        #: Each labelled child once found, by name and label values: prometheus_client's
+        #: `labels()` lookup costs more than the increment, on every request.
+        self._counted: dict[tuple[object, ...], Any] = {}
+        self._observed: dict[tuple[object, ...], Any] = {}
 
     def count(self, name: str, **labels: str) -> None:
+        child = self._counted.get((name, *labels.items()))
+        if child is not None:  # the hot path: this name and these label values seen before
+            child.inc()
+            return
         key = (name, tuple(sorted(labels)))
         counter = self._counters.get(key)
         if counter is None:
@@ -26,9 +36,15 @@ class PrometheusTelemetry:
                 registry=self.registry,
             )
             self._counters[key] = counter
-        (counter.labels(**labels) if labels else counter).inc()
+        child = counter.labels(**labels) if labels else counter
+        self._counted[(name, *labels.items())] = child
+        child.inc()
 
     def observe(self, name: str, seconds: float, **labels: str) -> None:
+        child = self._observed.get((name, *labels.items()))
+        if child is not None:
+            child.observe(seconds)
+            return
         key = (name, tuple(sorted(labels)))
         histogram = self._histograms.get(key)
         if histogram is None:
@@ -40,7 +56,9 @@ class PrometheusTelemetry:
                 buckets=_BUCKETS,
             )
             self._histograms[key] = histogram
-        (histogram.labels(**labels) if labels else histogram).observe(seconds)
+        child = histogram.labels(**labels) if labels else histogram
+        self._observed[(name, *labels.items())] = child
+        child.observe(seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -8,12 +8,13 @@ database stay correct without locks held across network calls.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -32,7 +33,14 @@ from bot.domain import (
 from bot.errors import StoreUnavailable
 from bot.imperatives import rotating_imperative
 from bot.insight.disclosure import DisclosureState
-from bot.ports import DueOpen, ForgetReport, Horizon, NudgeRecord, PollHistoryItem
+from bot.ports import (
+    DueOpen,
+    ForgetReport,
+    Horizon,
+    NudgeRecord,
+    PollHistoryItem,
+    RecordedVote,
+)
 from bot.scoring import Participation, PollResult
 from storage.engine import WRITE, is_postgres
 from storage.models import (
@@ -48,6 +56,7 @@ from storage.models import (
     SubscriptionRow,
     WorkspaceRow,
 )
+from storage.votes import Click, VoteWriter
 
 
 def _t(model: Any) -> Table:
@@ -70,6 +79,18 @@ class SqlRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._pg = is_postgres(engine)
+        # SQLite has one writer at a time. Queueing this process's writers here, in order,
+        # keeps them out of sqlite3's busy handler, which sleeps with a growing back-off (a
+        # burst of clicks waited up to seconds). Other processes still meet busy_timeout.
+        self._sqlite_writer = None if self._pg else asyncio.Lock()
+        self._votes = VoteWriter(
+            lambda: self._tx(write=True),
+            poll=POLL,
+            side=SIDE,
+            answer=ANSWER,
+            upsert=self._upsert,
+            postgres=self._pg,
+        )
 
     @property
     def engine(self) -> AsyncEngine:
@@ -79,7 +100,7 @@ class SqlRepository:
     async def _tx(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
         """One transaction; connection failures become StoreUnavailable."""
         try:
-            async with self._engine.connect() as conn:
+            async with self._writer(write), self._engine.connect() as conn:
                 if write:
                     conn = await conn.execution_options(**{WRITE: True})
                 async with conn.begin():
@@ -94,6 +115,11 @@ class SqlRepository:
             raise
         except _CONNECTION_ERRORS as exc:
             raise StoreUnavailable(str(exc)[:200]) from exc
+
+    def _writer(self, write: bool) -> asyncio.Lock | contextlib.nullcontext[None]:
+        if write and self._sqlite_writer is not None:
+            return self._sqlite_writer
+        return contextlib.nullcontext()
 
     def _upsert(self, table: Table) -> Any:
         return (postgresql.insert if self._pg else sqlite.insert)(table)
@@ -412,6 +438,11 @@ class SqlRepository:
             )
         return AnswerOutcome.CREATED if before is None else AnswerOutcome.CHANGED
 
+    async def record_vote(
+        self, *, poll_id: int, respondent: str, question_id: str, value: str, at: datetime
+    ) -> RecordedVote:
+        return await self._votes.record(Click(poll_id, respondent, question_id, value, at))
+
     async def answers(self, *, poll_id: int) -> list[AnswerRecord]:
         async with self._tx() as conn:
             rows = (
@@ -711,19 +742,39 @@ class SqlRepository:
         return set(rows)
 
     async def take_over(
-        self, *, scope: str, step: str, period: str, by: str, at: datetime, stale_before: datetime
+        self,
+        *,
+        scope: str,
+        step: str,
+        period: str,
+        by: str,
+        at: datetime,
+        stale_before: datetime,
+        held_by: str | None = None,
     ) -> bool:
+        stale = CLAIM.c.claimed_at < stale_before
         async with self._tx(write=True) as conn:
             result = await conn.execute(
                 update(CLAIM)
                 .where(
                     *_claim_key(scope, step, period),
                     CLAIM.c.completed_at.is_(None),
-                    CLAIM.c.claimed_at < stale_before,
+                    stale if held_by is None else or_(stale, CLAIM.c.claimed_by == held_by),
                 )
                 .values(claimed_by=by, claimed_at=at)
             )
         return bool(result.rowcount)
+
+    async def holder(self, *, scope: str, step: str, period: str) -> str | None:
+        async with self._tx() as conn:
+            found = (
+                await conn.execute(
+                    select(CLAIM.c.claimed_by).where(
+                        *_claim_key(scope, step, period), CLAIM.c.completed_at.is_(None)
+                    )
+                )
+            ).scalar_one_or_none()
+        return str(found) if found is not None else None
 
     async def renew(self, *, scope: str, step: str, period: str, by: str, at: datetime) -> bool:
         async with self._tx(write=True) as conn:

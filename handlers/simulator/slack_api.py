@@ -4,8 +4,10 @@ Tests, the offline demo and the benchmarks point the bot's `SLACK_API_URL` at it
 workspaces, people, channels, messages, App Home views, uploaded files and `response_url` posts
 it sees; it refuses a call whose token lacks the scope Slack requires (`missing_scope`), so a
 manifest without the right scopes fails here as it would in Slack; it refuses invalid Block Kit
-(`invalid_blocks`); it can rate-limit like Slack (HTTP 429 with `Retry-After`), and it can be
-told to fail the next calls (429, 500 or a dropped connection).
+(`invalid_blocks`); it can rate-limit like Slack (HTTP 429 with `Retry-After`), it can be
+told to fail the next calls (429, 500 or a dropped connection), and to hold its answers to a
+method (the call done, the answer not yet sent), as a bot killed mid-call would leave things.
+Messages keep their metadata, and `conversations.history` returns it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ DEFAULT_SCOPES = frozenset(
         "channels:read",
         "groups:read",
         "files:write",
+        "channels:history",
+        "groups:history",
     }
 )
 #: The scopes each method needs: any one of the set (Slack's `needed`); empty = none.
@@ -50,6 +54,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "chat.postEphemeral": frozenset({"chat:write"}),
     "conversations.open": frozenset({"im:write"}),
     "conversations.members": frozenset(),  # channels:read, or groups:read for a private channel
+    "conversations.history": frozenset(),  # channels:history, or groups:history when private
     "users.info": frozenset({"users:read"}),
     "views.publish": frozenset(),
     "files.getUploadURLExternal": frozenset({"files:write"}),
@@ -90,6 +95,8 @@ class Message:
     thread_ts: str | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
     edits: int = 0
+    #: Message metadata (`event_type`, `event_payload`) the bot attached, if any.
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass
@@ -138,6 +145,19 @@ class RateLimits:
     retry_after: int = 1
 
 
+class Hold:
+    """Calls of one method are carried out and recorded, but not answered until `release()`:
+    what a bot killed mid-call leaves behind (Slack did it; the bot never heard)."""
+
+    def __init__(self, after: int = 0) -> None:
+        self.released = asyncio.Event()
+        #: Calls answered at once before holding starts; calls seen; calls waiting.
+        self.after, self.seen, self.waiting = after, 0, 0
+
+    def release(self) -> None:
+        self.released.set()
+
+
 @dataclass
 class _Failure:
     kind: FailureKind
@@ -175,6 +195,7 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._codes: dict[str, tuple[str, str]] = {}
         self._failures: deque[_Failure] = deque()
+        self._holds: dict[str, Hold] = {}
         self._last_post: dict[tuple[str, str], float] = {}
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._changed: asyncio.Condition | None = None
@@ -252,6 +273,12 @@ class FakeSlack:
         """Answer the next `count` calls (of `method`, or any) with a 429, a 500 or a drop."""
         self._failures.extend(_Failure(kind, method, retry_after) for _ in range(count))
 
+    def hold(self, method: str, *, after: int = 0) -> Hold:
+        """Hold the answers to `method` calls made from now on, except the first `after`,
+        until released."""
+        self._holds[method] = Hold(after)
+        return self._holds[method]
+
     def new_response_url(self) -> str:
         return f"{self.url}/response/r{next(self._ids)}"
 
@@ -321,6 +348,13 @@ class FakeSlack:
         team = ws.team_id if ws else None
         self.calls.append(ApiCall(method, args, team, status, body.get("error"), used))
         await self._notify()
+        hold = self._holds.get(method)
+        if hold is not None:
+            hold.seen += 1
+        if hold is not None and hold.seen > hold.after and not hold.released.is_set():
+            hold.waiting += 1
+            await self._notify()
+            await hold.released.wait()
         headers = {"Retry-After": str(self.rate_limits.retry_after)} if status == 429 else None
         return web.json_response(body, status=status, headers=headers)
 
@@ -353,6 +387,7 @@ class FakeSlack:
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.open": self._open,
             "conversations.members": self._members,
+            "conversations.history": self._history,
             "users.info": self._users_info,
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._upload_url,
@@ -409,6 +444,8 @@ class FakeSlack:
         message = Message(
             channel.id, self._ts(), str(args.get("text", "")), blocks, args.get("thread_ts")
         )
+        if isinstance(args.get("metadata"), dict):
+            message.metadata = args["metadata"]
         self.messages[channel.id].append(message)
         return {"ok": True, "channel": channel.id, "ts": message.ts, "message": _shown(message)}
 
@@ -462,6 +499,39 @@ class FakeSlack:
             "ok": True,
             "members": page,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _history(self, ws: Workspace, args: Args) -> Args:
+        """conversations.history: newest first, from `oldest` on, with metadata on request."""
+        channel = ws.channels.get(str(args["channel"]))
+        if channel is None:
+            return _error("channel_not_found")
+        scope = "groups:history" if channel.is_private else "channels:history"
+        if scope not in ws.scopes:
+            return {**_error("missing_scope"), "needed": scope}
+        if ws.bot_user_id not in channel.members:
+            return _error("channel_not_found" if channel.is_private else "not_in_channel")
+        self._used.add(scope)
+        oldest = float(args.get("oldest") or 0)
+        found = [m for m in reversed(self.messages.get(channel.id, [])) if float(m.ts) >= oldest]
+        start = int(args.get("cursor") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        page = found[start : start + limit]
+        metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        return {
+            "ok": True,
+            "messages": [
+                {
+                    **_shown(m),
+                    "bot_id": ws.bot_id,
+                    **({"metadata": m.metadata} if metadata and m.metadata else {}),
+                }
+                for m in page
+            ],
+            "has_more": start + limit < len(found),
+            "response_metadata": {
+                "next_cursor": str(start + limit) if start + limit < len(found) else ""
+            },
         }
 
     def _users_info(self, ws: Workspace, args: Args) -> Args:
@@ -683,7 +753,7 @@ async def _arguments(request: web.Request) -> Args:
                 args.update(body)
         else:
             args.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-    for key in ("blocks", "view", "files"):
+    for key in ("blocks", "view", "files", "metadata"):
         if isinstance(args.get(key), str):
             try:
                 args[key] = json.loads(args[key])

@@ -31,6 +31,7 @@ from bot.settings import Settings
 from handlers.slack.background import Background
 from handlers.slack.listeners import actions, commands, events
 from handlers.slack.messenger import InstalledTokens, SlackMessenger, StaticToken, TokenSource
+from handlers.slack.pacing import Pacer
 from handlers.slack.replies import ReplyDelivery
 from handlers.slack.routes import INSTALL_PATH, REDIRECT_PATH, SignatureCheck, SlackRoutes
 from handlers.slack.webapi import timed_session, web_client
@@ -47,6 +48,10 @@ SCOPES = (
     "channels:read",
     "groups:read",
     "files:write",
+    # Read back our own recent channel posts after a crash, so a poll or summary whose post
+    # went out just before it is not posted twice (see SlackMessenger.find_marked).
+    "channels:history",
+    "groups:history",
 )
 #: How long an OAuth `state` stays valid between /slack/install and the redirect.
 STATE_SECONDS = 600
@@ -143,7 +148,10 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
     deps = core.deps
     api_url = settings.slack_api_url.rstrip("/") + "/"
     session = timed_session(deps.telemetry, api_url=api_url)
-    client = web_client(session, api_url=api_url, token=settings.slack_bot_token or None)
+    pacer = Pacer()
+    client = web_client(
+        session, api_url=api_url, token=settings.slack_bot_token or None, pacer=pacer
+    )
     oauth = _oauth_settings(settings, engine) if mode is SlackMode.OAUTH else None
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_same_token_warning)
     bolt = AsyncApp(
@@ -160,11 +168,14 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         if oauth is not None and oauth.installation_store is not None
         else StaticToken(settings.slack_bot_token)
     )
-    messenger = SlackMessenger(client, tokens, conversations=deps.repo, clock=deps.clock)
+    messenger = SlackMessenger(
+        client, tokens, conversations=deps.repo, clock=deps.clock, pacer=pacer
+    )
     background = Background(deps.telemetry)
     replies = ReplyDelivery(messenger, session, deps.telemetry)
-    commands.register(bolt, core=core, replies=replies, background=background)
+    # Clicks first: Bolt tries listeners in order, and clicks are most of the traffic.
     actions.register(bolt, core=core, replies=replies, background=background)
+    commands.register(bolt, core=core, replies=replies, background=background)
     events.register(
         bolt,
         core=core,

@@ -8,9 +8,11 @@ Slack could refuse a file that is still being processed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -18,8 +20,14 @@ from bot.cards import Attachment, Card
 from bot.domain import Actor, ChannelRef, Destination, PersonRef
 from bot.ports import Clock, ConversationStore
 from handlers.slack import PLATFORM, render
+from handlers.slack.pacing import Pacer
 
 _MEMBERS_PAGE = 200
+#: How far back `find_marked` looks: this many pages of this many messages.
+_HISTORY_PAGES, _HISTORY_PAGE = 5, 200
+#: The metadata event type of BridgePulse's marked posts.
+MARKER_EVENT = "bridgepulse_post"
+log = logging.getLogger(__name__)
 
 
 class NotInstalled(Exception):
@@ -65,32 +73,78 @@ class SlackMessenger:
         *,
         conversations: ConversationStore,
         clock: Clock,
+        pacer: Pacer | None = None,
     ) -> None:
         self._client = client
+        self._pacer = pacer or Pacer()
         self._tokens = tokens
         self._conversations = conversations
         self._clock = clock
 
     async def post(self, *, to: Destination, card: Card) -> str:
+        return await self._post(to, card, metadata=None)
+
+    async def post_marked(self, *, to: ChannelRef, card: Card, marker: str) -> str:
+        """A post carrying `marker` as message metadata, so `find_marked` can find it again."""
+        metadata = {"event_type": MARKER_EVENT, "event_payload": {"marker": marker}}
+        return await self._post(to, card, metadata=metadata)
+
+    async def find_marked(self, *, to: ChannelRef, marker: str) -> str | None:
+        """Look through the channel's latest messages for one of ours carrying `marker`.
+        Without the history scope or channel membership Slack cannot say: None (post)."""
+        token = await self._tokens.bot_token(to.workspace_id)
+        cursor = ""
+        for _ in range(_HISTORY_PAGES):
+            try:
+                page = await self._client.conversations_history(
+                    token=token,
+                    channel=to.channel_id,
+                    limit=_HISTORY_PAGE,
+                    include_all_metadata=True,
+                    cursor=cursor or None,
+                )
+            except SlackApiError as exc:
+                log.warning("cannot read %s's history (%s): posting", to.channel_id, exc)
+                return None
+            for message in page.get("messages") or []:
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == MARKER_EVENT and payload.get("marker") == marker:
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return None
+        return None
+
+    async def _post(self, to: Destination, card: Card, *, metadata: dict[str, Any] | None) -> str:
         token = await self._tokens.bot_token(to.workspace_id)
         channel = to.channel_id if isinstance(to, ChannelRef) else await self._dm(to, token)
         rendered = render.message(card)
+        await self._pacer.turn(token)
         response = await self._client.chat_postMessage(
-            token=token, channel=channel, text=rendered.text, blocks=rendered.blocks
+            token=token,
+            channel=channel,
+            text=rendered.text,
+            blocks=rendered.blocks,
+            metadata=metadata,
         )
+        self._pacer.accepted(token)
         if rendered.files:
             await self._upload(token, channel, rendered.files)
         return str(response["ts"])
 
     async def update(self, *, to: ChannelRef, message_ref: str, card: Card) -> None:
         rendered = render.message(card)
+        token = await self._tokens.bot_token(to.workspace_id)
+        await self._pacer.turn(token)
         await self._client.chat_update(
-            token=await self._tokens.bot_token(to.workspace_id),
+            token=token,
             channel=to.channel_id,
             ts=message_ref,
             text=rendered.text,
             blocks=rendered.blocks,
         )
+        self._pacer.accepted(token)
 
     async def members(self, *, channel: ChannelRef) -> Sequence[str]:
         token = await self._tokens.bot_token(channel.workspace_id)

@@ -8,10 +8,12 @@ dict, so listeners can rely on the fields they read.
 
 from __future__ import annotations
 
-import json
+import codecs
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl
+
+import orjson
 
 from bot.domain import Actor, ChannelRef
 from handlers.slack import PLATFORM
@@ -43,7 +45,7 @@ def check(raw: bytes, content_type: str) -> Checked | Refused:
         return Refused(400, "body is not UTF-8")
     if content_type == "application/json" or text.lstrip().startswith("{"):
         return _check_json(text)
-    form = dict(parse_qsl(text, keep_blank_values=True))
+    form = _interaction_form(raw) or dict(parse_qsl(text, keep_blank_values=True))
     if "payload" in form:
         return _check_interaction(form["payload"])
     if "command" in form:
@@ -53,10 +55,28 @@ def check(raw: bytes, content_type: str) -> Checked | Refused:
     return Refused(400, "not a Slack command, interaction or event")
 
 
-def _loads(text: str) -> Any:
+def _interaction_form(raw: bytes) -> dict[str, str] | None:
+    """The form body of every click, `payload=<percent-encoded JSON>`, decoded in C.
+
+    A click's payload carries the whole poll message, and urllib's pure-Python unquoting of it
+    was a fifth of the server's time per click. Percent-escapes become `\\xNN` escapes for
+    `codecs.escape_decode`; that is exact because a form-encoded body has no backslash of its
+    own (it would be `%5C`). Anything else (other fields, a stray backslash, a malformed
+    escape, bytes that are not UTF-8) returns None and goes the ordinary way."""
+    if not raw.startswith(b"payload=") or b"&" in raw or b"\\" in raw:
+        return None
+    escaped = raw[len(b"payload=") :].replace(b"+", b" ").replace(b"%", b"\\x")
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
+        return {"payload": codecs.escape_decode(escaped)[0].decode("utf-8")}
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _loads(text: str) -> Any:
+    """orjson: a click's payload carries the whole poll message, and this is the hot path."""
+    try:
+        return orjson.loads(text)
+    except (ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
         return None
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import BlockElement
@@ -198,28 +200,47 @@ def block_problem(blocks: list[JsonDict]) -> str | None:
         return "duplicate block_id"
     for raw in blocks:
         try:
-            parsed = SlackBlock.parse(raw)
-            if parsed is None:
-                return f"unknown block {raw.get('type')!r}"
-            parsed.validate_json()
-            elements = [
-                *raw.get("elements", ()),
-                *([raw["accessory"]] if "accessory" in raw else []),
-            ]
-            action_ids = [e["action_id"] for e in elements if "action_id" in e]
-            if len(action_ids) != len(set(action_ids)):
-                return "duplicate action_id"
-            for element in elements:
-                if element.get("type") in ("mrkdwn", "plain_text"):
-                    continue
-                parsed_element = BlockElement.parse(element)
-                if parsed_element is None:
-                    return f"unknown element {element.get('type')!r}"
-                parsed_element.validate_json()
-        except SlackObjectFormationError as exc:
-            return str(exc)
-        except (AttributeError, KeyError, TypeError):
+            canonical = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
             return "malformed block"
+        problem = _verdict(canonical)
+        if problem is not None:
+            return problem
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _verdict(canonical: bytes) -> str | None:
+    """One block's verdict, memoised: the same blocks (a vote's answer, a poll's rows) are
+    rendered again and again, and slack_sdk's model check is the costly part of rendering."""
+    raw = orjson.loads(canonical)
+    return _one_block_problem(raw) if isinstance(raw, dict) else "malformed block"
+
+
+def _one_block_problem(raw: JsonDict) -> str | None:
+    try:
+        parsed = SlackBlock.parse(raw)
+        if parsed is None:
+            return f"unknown block {raw.get('type')!r}"
+        parsed.validate_json()
+        elements = [
+            *raw.get("elements", ()),
+            *([raw["accessory"]] if "accessory" in raw else []),
+        ]
+        action_ids = [e["action_id"] for e in elements if "action_id" in e]
+        if len(action_ids) != len(set(action_ids)):
+            return "duplicate action_id"
+        for element in elements:
+            if element.get("type") in ("mrkdwn", "plain_text"):
+                continue
+            parsed_element = BlockElement.parse(element)
+            if parsed_element is None:
+                return f"unknown element {element.get('type')!r}"
+            parsed_element.validate_json()
+    except SlackObjectFormationError as exc:
+        return str(exc)
+    except (AttributeError, KeyError, TypeError):
+        return "malformed block"
     return None
 
 

@@ -7,11 +7,12 @@ any attachments) plus an ephemeral note where the command was typed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
 import aiohttp
-from slack_sdk.webhook.async_client import AsyncWebhookClient
+import orjson
 
 from bot.cards import Card
 from bot.domain import Actor, ChannelRef, Visibility
@@ -20,7 +21,7 @@ from bot.replies import Reply
 from bot.views.direct import sent_directly
 from handlers.slack import render
 from handlers.slack.messenger import SlackMessenger
-from handlers.slack.webapi import TIMEOUT, retry_handlers
+from handlers.slack.webapi import TIMEOUT
 
 log = logging.getLogger(__name__)
 
@@ -63,29 +64,55 @@ class ReplyDelivery:
             await self._messenger.post(to=origin.actor.person, card=card)
 
     async def _respond(self, card: Card, origin: Origin) -> bool:
-        """Post to the response_url; False (and logged) if Slack did not take it."""
+        """Post to the response_url; False (and logged) if Slack did not take it. Posted with
+        the shared session directly (a webhook client per reply cost more than the post): a
+        429 waits `Retry-After`, 5xx and dropped connections are retried with back-off."""
         assert origin.response_url is not None
         rendered = render.message(card)
-        hook = AsyncWebhookClient(
-            origin.response_url,
-            timeout=TIMEOUT,
-            session=self._session,
-            retry_handlers=retry_handlers(),
+        body = orjson.dumps(
+            {
+                "response_type": "ephemeral",
+                "replace_original": origin.replace_original,
+                "text": rendered.text,
+                "blocks": rendered.blocks,
+            }
         )
-        try:
-            response = await hook.send_dict(
-                {
-                    "response_type": "ephemeral",
-                    "replace_original": origin.replace_original,
-                    "text": rendered.text,
-                    "blocks": rendered.blocks,
-                }
-            )
-        except (aiohttp.ClientError, TimeoutError):
-            log.warning("response_url unreachable", exc_info=True)
-        else:
-            if response.status_code == 200:
-                return True
-            log.warning("response_url refused the reply (%s)", response.status_code)
+        for attempt in range(_ATTEMPTS):
+            last = attempt == _ATTEMPTS - 1
+            try:
+                async with self._session.post(
+                    origin.response_url, data=body, headers=_JSON, timeout=_TIMEOUT
+                ) as response:
+                    await response.read()
+                    if response.status == 200:
+                        return True
+                    retry = response.status == 429 or response.status >= 500
+                    wait = _retry_after(response.headers.get("Retry-After"), attempt)
+            except (aiohttp.ClientError, TimeoutError):
+                if last:
+                    log.warning("response_url unreachable", exc_info=True)
+                    break
+                await asyncio.sleep(_backoff(attempt))
+                continue
+            if not retry or last:
+                log.warning("response_url refused the reply (%s)", response.status)
+                break
+            await asyncio.sleep(wait)
         self._telemetry.count("errors", kind="slack_response_url")
         return False
+
+
+_ATTEMPTS = 3
+_JSON = {"Content-Type": "application/json; charset=utf-8"}
+_TIMEOUT = aiohttp.ClientTimeout(total=TIMEOUT)
+
+
+def _backoff(attempt: int) -> float:
+    return 0.2 * 2.0**attempt
+
+
+def _retry_after(header: str | None, attempt: int) -> float:
+    try:
+        return min(float(header), 30.0) if header else _backoff(attempt)
+    except ValueError:
+        return _backoff(attempt)

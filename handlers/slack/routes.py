@@ -84,14 +84,16 @@ class SlackRoutes:
             return web.json_response({"error": checked.reason}, status=checked.status)
         if early := _answer_without_bolt(checked):
             return early
-        # A parsed body goes to Bolt in its dict form ("socket_mode" is Bolt's name for that).
-        bolt_request = AsyncBoltRequest(
-            body=checked.body,
-            query=request.query_string,
-            headers=dict(request.headers),
-            mode="socket_mode",
-        )
         try:
+            # A parsed body goes to Bolt in its dict form ("socket_mode" is Bolt's name for
+            # that). Building the request reads fields too (a url_verification envelope with
+            # `"authorizations": false` made it raise), so it is inside the net.
+            bolt_request = AsyncBoltRequest(
+                body=checked.body,
+                query=request.query_string,
+                headers=dict(request.headers),
+                mode="socket_mode",
+            )
             response = await self._bolt.async_dispatch(bolt_request)
         except Exception:  # Bolt catches most errors itself; this is the last net
             log.exception("Bolt failed on a %s", checked.kind)

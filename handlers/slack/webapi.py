@@ -19,15 +19,17 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ports import Telemetry
+from handlers.slack.pacing import PacedRateLimitRetry, Pacer
 
 #: Seconds one HTTP call to Slack may take before it counts as failed.
 TIMEOUT = 20
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
-    """429 → wait `Retry-After` and retry; dropped connections and 500/503 → back off, retry."""
+def retry_handlers(pacer: Pacer | None = None) -> list[AsyncRetryHandler]:
+    """429 → wait `Retry-After` and retry (with a pacer: the whole workspace waits, then goes
+    at the pace Slack accepted); dropped connections and 500/503 → back off, retry."""
     return [
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        PacedRateLimitRetry(pacer) if pacer else AsyncRateLimitErrorRetryHandler(max_retry_count=3),
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncServerErrorRetryHandler(max_retry_count=1),
     ]
@@ -70,12 +72,16 @@ def timed_session(telemetry: Telemetry, *, api_url: str) -> aiohttp.ClientSessio
 
 
 def web_client(
-    session: aiohttp.ClientSession, *, api_url: str, token: str | None = None
+    session: aiohttp.ClientSession,
+    *,
+    api_url: str,
+    token: str | None = None,
+    pacer: Pacer | None = None,
 ) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=api_url,
         session=session,
         timeout=TIMEOUT,
-        retry_handlers=retry_handlers(),
+        retry_handlers=retry_handlers(pacer),
     )

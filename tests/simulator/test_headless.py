@@ -48,9 +48,14 @@ async def test_two_weeks_give_polls_summaries_nudges_digest_and_charts(
     assert "Dana's last digest (Slack direct message)" in text
     assert "Your BridgePulse digest" in text
     charts = sorted(out.iterdir())
-    assert [c.name for c in charts] == ["slack-pulse-01.png", "slack-pulse-02.png"]
+    assert [c.name for c in charts] == [
+        "slack-pulse-01.png",
+        "slack-pulse-02.png",
+        "teams-pulse-01.png",
+        "teams-pulse-02.png",
+    ]  # Slack's uploads and the charts inlined in the Teams cards
     assert all(c.read_bytes().startswith(PNG) for c in charts)
-    assert f"2 charts written to {out}/" in text
+    assert f"4 charts written to {out}/" in text
 
 
 def test_the_command_plays_a_week_and_exits_0(

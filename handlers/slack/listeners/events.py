@@ -14,6 +14,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
@@ -42,20 +44,6 @@ def register(
 ) -> None:
     revocations = AsyncTokenRevocationListeners(installations) if installations else None
 
-    async def once_per_event(
-        body: dict[str, Any], next: Callable[[], Awaitable[None]]
-    ) -> BoltResponse | None:
-        if body.get("type") == "event_callback" and not await claims.claim(
-            scope=f"slack-event:{body['team_id']}",
-            step="event",
-            period=str(body["event_id"]),
-            by=replica,
-            at=clock.now(),
-        ):
-            return BoltResponse(status=200, body="")  # a redelivery: already handled
-        await next()
-        return None
-
     async def show_home(actor: Actor) -> None:
         card = await core.home(actor=actor, prefix="/")
         await messenger.publish_home(actor=actor, card=card)
@@ -76,7 +64,34 @@ def register(
             work = revocations.handle_tokens_revoked_events(event, context)
             background.spawn(work, what="token revocation")
 
-    app.middleware(once_per_event)
+    app.middleware(OncePerEvent(claims, clock, replica))
     app.event("app_home_opened")(on_home_opened)
     app.event("app_uninstalled")(on_uninstalled)
     app.event("tokens_revoked")(on_tokens_revoked)
+
+
+class OncePerEvent(AsyncMiddleware):
+    """Claims each event's id before its listener runs; a redelivery finds it taken. A class,
+    not a function: Bolt inspects a function middleware's parameters on every request, clicks
+    included, and this one only concerns events."""
+
+    def __init__(self, claims: ClaimStore, clock: Clock, replica: str) -> None:
+        self._claims, self._clock, self._replica = claims, clock, replica
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        body = req.body
+        if body.get("type") == "event_callback" and not await self._claims.claim(
+            scope=f"slack-event:{body['team_id']}",
+            step="event",
+            period=str(body["event_id"]),
+            by=self._replica,
+            at=self._clock.now(),
+        ):
+            return BoltResponse(status=200, body="")  # a redelivery: already handled
+        return await next()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.domain import Channel, Poll, Side
+from bot.domain import Poll, Side
 from bot.imperatives import IMPERATIVES, Imperative, rotating_imperative
 from bot.insight.metrics import METRICS, Metric, rotating_metric_imperative
 from bot.insight.nudge_rules import REPEAT_DAYS, RULES, NudgeRule
@@ -160,64 +160,62 @@ def _latest(
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A summary's nudge, the follow-up on the previous one, and the record to store (None
+    when nothing fires or the summary is posted again and its nudge is already recorded)."""
+
+    nudge: Nudge | None
+    follow_up: FollowUp | None
+    record: NudgeRecord | None
+
+
+def pick(
+    records: Sequence[NudgeRecord],
+    channel_id: int,
+    poll: Poll,
+    figures: Figures,
+    qset: QuestionSet,
+    *,
+    numbers: dict[int, int],
+    now: datetime,
+) -> Choice:
+    """Choose a closed poll's nudge from the channel's recent nudge `records` (pure)."""
+    own = [r for r in records if r.poll_id == poll.id]
+    earlier = [r for r in records if r.poll_id != poll.id and r.created_at <= now]
+    previous = earlier[-1] if earlier else None
+    followed = (
+        follow_up(previous, figures, qset, poll.number, given_in=numbers.get(previous.poll_id))
+        if previous
+        else None
+    )
+    if own:  # the summary is being posted again: same nudge, not recorded twice
+        rule = RULES_BY_ID.get(own[0].nudge_id)
+        again = nudge_for(rule, figures, qset, poll.number) if rule else None
+        return Choice(again, followed, None)
+    nudge = choose(candidates(figures, qset, poll.number), recent={r.nudge_id for r in earlier})
+    if nudge is None:
+        return Choice(None, followed, None)
+    metric = nudge.rule.followed_metric
+    value = METRICS[metric](figures, qset, poll.number)
+    if value is None:
+        metric, value = nudge.rule.metric, nudge.value
+    record = NudgeRecord(
+        channel_id, poll.id, nudge.rule.id, nudge.rule.imperative, metric, value, now
+    )
+    return Choice(nudge, followed, record)
+
+
 class NudgeService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
-    async def for_summary(
-        self,
-        channel: Channel,
-        poll: Poll,
-        figures: Figures,
-        qset: QuestionSet,
-        *,
-        numbers: dict[int, int],
-    ) -> tuple[Nudge | None, FollowUp | None]:
-        """The nudge of a closed poll's summary (recorded once) and the previous one's follow-up.
-
-        `numbers` maps poll ids to poll numbers for the channel's recent polls."""
-        deps = self._deps
-        now = deps.clock.now()
-        records = await deps.repo.nudges_since(
-            channel_id=channel.id, since=now - timedelta(days=REPEAT_DAYS)
-        )
-        own = [r for r in records if r.poll_id == poll.id]
-        earlier = [r for r in records if r.poll_id != poll.id and r.created_at <= now]
-        previous = earlier[-1] if earlier else None
-        followed = (
-            follow_up(previous, figures, qset, poll.number, given_in=numbers.get(previous.poll_id))
-            if previous
-            else None
-        )
-        if own:  # the summary is being posted again: same nudge, not recorded twice
-            rule = RULES_BY_ID.get(own[0].nudge_id)
-            return (nudge_for(rule, figures, qset, poll.number) if rule else None), followed
-        nudge = choose(candidates(figures, qset, poll.number), recent={r.nudge_id for r in earlier})
-        if nudge is not None:
-            metric = nudge.rule.followed_metric
-            value = METRICS[metric](figures, qset, poll.number)
-            if value is None:
-                metric, value = nudge.rule.metric, nudge.value
-            await deps.repo.record_nudge(
-                nudge=NudgeRecord(
-                    channel.id, poll.id, nudge.rule.id, nudge.rule.imperative, metric, value, now
-                )
-            )
-            deps.telemetry.count("nudges", rule=nudge.rule.id)
-        return nudge, followed
-
-    async def latest(
-        self, channel: Channel, figures_of: dict[int, tuple[Figures, QuestionSet, int]]
-    ) -> Nudge | None:
-        """The channel's most recent nudge (within four weeks), worded for that poll's figures.
-
-        `figures_of` maps poll ids to (figures, question set, poll number)."""
-        return (await self.latest_many({channel.id: figures_of}))[channel.id]
-
     async def latest_many(
         self, figures_by_channel: dict[int, dict[int, tuple[Figures, QuestionSet, int]]]
     ) -> dict[int, Nudge | None]:
-        """`latest` for many channels (by id) with one read of their nudge history."""
+        """Each channel's most recent nudge (within four weeks), worded for that poll's
+        figures, with one read of their nudge history. `figures_by_channel` maps channel ids
+        to {poll id: (figures, question set, poll number)}."""
         deps = self._deps
         records = await deps.repo.nudges_since_many(
             channel_ids=list(figures_by_channel),

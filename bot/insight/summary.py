@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.cards import Card
@@ -13,11 +15,13 @@ from bot.formatting import plural
 from bot.insight.benchmarks import Comparison, compare
 from bot.insight.charts import Chart, ChartPoint, alt_text, chart_png
 from bot.insight.disclosure import DisclosureGuard
-from bot.insight.nudges import FollowUp, Nudge, NudgeService
+from bot.insight.nudge_rules import REPEAT_DAYS
+from bot.insight.nudges import FollowUp, Nudge, pick
 from bot.insight.readings import side_average
+from bot.ports import NudgeRecord
 from bot.questions import QuestionSet
 from bot.scoring import PollResult
-from bot.trends import TREND_POLLS, TrendPoint, opened_label
+from bot.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report, opened_label
 from bot.views.summary import summary_card, withheld_card
 
 if TYPE_CHECKING:
@@ -74,12 +78,51 @@ def chart_points(series: tuple[TrendPoint, ...]) -> list[ChartPoint]:
     return points
 
 
+def draft(
+    channel: Channel,
+    poll: Poll,
+    report: ScoreReport,
+    answers: list[AnswerRecord],
+    qset: QuestionSet,
+    *,
+    nudges: Sequence[NudgeRecord],
+    k: int,
+    now: datetime,
+    not_separable: bool = False,
+) -> tuple[Summary, NudgeRecord | None]:
+    """A closed poll's summary from what was read for it (pure), and the nudge to record.
+
+    `report` holds the channel's polls up to this one; `nudges` its last four weeks' nudges."""
+    series = tuple(p for p in report.points if p.poll.number <= poll.number and not p.poll.is_open)[
+        -TREND_POLLS:
+    ]
+    point = next(p for p in series if p.poll.id == poll.id)
+    base = Summary(poll, channel.name, k, qset, point.result, series)
+    figures = point.result.figures
+    if figures is None or figures.score is None:
+        return base, None
+    numbers = {p.poll.id: p.poll.number for p in series}
+    choice = pick(nudges, channel.id, poll, figures, qset, numbers=numbers, now=now)
+    summary = Summary(
+        poll,
+        channel.name,
+        k,
+        qset,
+        point.result,
+        series,
+        choice.nudge,
+        choice.follow_up,
+        tuple(compare(answers, qset, poll.number)),
+        not_separable,
+    )
+    return summary, choice.record
+
+
 class SummaryService:
     def __init__(self, deps: Deps, results: ResultService) -> None:
         self._deps = deps
         self._results = results
         self._guard = DisclosureGuard(deps)
-        self.nudges = NudgeService(deps)
 
     async def build(
         self, channel: Channel, poll: Poll, *, answers: list[AnswerRecord] | None = None
@@ -88,36 +131,32 @@ class SummaryService:
         poll's answers when the caller already read them (the close step has)."""
         deps = self._deps
         report = await self._results.report(channel, polls=TREND_POLLS + 1)
-        series = tuple(
-            p for p in report.points if p.poll.number <= poll.number and not p.poll.is_open
-        )[-TREND_POLLS:]
-        point = next((p for p in series if p.poll.id == poll.id), None)
-        if point is None:  # an old poll summarised late: no trend around it, its own result only
-            point = TrendPoint(poll, await self._results.compute(poll))
-            series = (point,)
-        qset = self._results.question_set(poll)
         if answers is None:
             answers = await deps.repo.answers(poll_id=poll.id)
+        if not any(p.poll.id == poll.id and not p.poll.is_open for p in report.points):
+            # an old poll summarised late: no trend around it, its own result only
+            report = build_report([TrendPoint(poll, self._results.score(poll, answers))], k=deps.k)
+        qset = self._results.question_set(poll)
         not_separable = await self._guard.close(poll, qset, answers)
-        base = Summary(poll, channel.name, deps.k, qset, point.result, series)
-        figures = point.result.figures
-        if figures is None or figures.score is None:
-            return base
-        nudge, follow = await self.nudges.for_summary(
-            channel, poll, figures, qset, numbers={p.poll.id: p.poll.number for p in series}
+        now = deps.clock.now()
+        nudges = await deps.repo.nudges_since(
+            channel_id=channel.id, since=now - timedelta(days=REPEAT_DAYS)
         )
-        return Summary(
+        summary, record = draft(
+            channel,
             poll,
-            channel.name,
-            deps.k,
+            report,
+            answers,
             qset,
-            point.result,
-            series,
-            nudge,
-            follow,
-            tuple(compare(answers, qset, poll.number)),
-            not_separable,
+            nudges=nudges,
+            k=deps.k,
+            now=now,
+            not_separable=not_separable,
         )
+        if record is not None:
+            await deps.repo.record_nudge(nudge=record)
+            deps.telemetry.count("nudges", rule=record.nudge_id)
+        return summary
 
     async def card(
         self, channel: Channel, poll: Poll, *, answers: list[AnswerRecord] | None = None

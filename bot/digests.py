@@ -21,8 +21,9 @@ class DigestService:
         self._results = results
         self._nudges = NudgeService(deps)
 
-    async def entries_for(self, person: PersonRef) -> list[DigestEntry]:
-        """Every BridgePulse channel of the person's workspace that they are a member of."""
+    async def entries_for(self, person: PersonRef, *, live: bool) -> list[DigestEntry]:
+        """Every BridgePulse channel of the person's workspace that they are a member of; `live`
+        includes each channel's open pulse (the home view), else closed pulses only (digests)."""
         deps = self._deps
         messenger = deps.messenger(person.platform)
         followed = [
@@ -33,7 +34,7 @@ class DigestService:
             if channel.schedule is not None
             and person.user_id in await messenger.members(channel=channel.ref)
         ]
-        reports = await self._results.reports(followed)
+        reports = await self._results.reports(followed, closed_only=not live)
         nudges = await self._nudges.latest_many(
             {channel.id: self._closed_figures(reports[channel.id]) for channel in followed}
         )
@@ -49,7 +50,7 @@ class DigestService:
         }
 
     async def digest(self, person: PersonRef) -> Card:
-        return digest_card(await self.entries_for(person), k=self._deps.k)
+        return digest_card(await self.entries_for(person, live=False), k=self._deps.k)
 
     async def send(self, person: PersonRef) -> None:
         card = await self.digest(person)
@@ -63,5 +64,5 @@ class DigestService:
         )
 
     async def home(self, actor: Actor, *, side: Side | None, prefix: str) -> Card:
-        entries = await self.entries_for(actor.person)
+        entries = await self.entries_for(actor.person, live=True)
         return home_card(side=side, channels=entries, prefix=prefix, k=self._deps.k)

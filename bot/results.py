@@ -3,11 +3,12 @@ figures the differencing guard allows."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from bot.context import Deps
 from bot.domain import AnswerRecord, Channel, Poll
-from bot.insight.disclosure import DisclosureGuard
+from bot.insight.disclosure import DisclosureGuard, DisclosureState
 from bot.ports import PollHistoryItem
 from bot.questions import QuestionSet
 from bot.scoring import PollResult, compute_result
@@ -36,13 +37,19 @@ class ResultService:
         return (await self._assemble({channel.id: history}))[channel.id]
 
     async def reports(
-        self, channels: Sequence[Channel], *, polls: int = TREND_POLLS
+        self, channels: Sequence[Channel], *, polls: int = TREND_POLLS, closed_only: bool = False
     ) -> dict[int, ScoreReport]:
         """`report` for many channels with a fixed number of history and answer round trips
-        (digests, home views, mass closes)."""
+        (digests, home views, mass closes). `closed_only` leaves the open poll out: `polls`
+        closed pulses, and no live answers read or disclosed (the digest reports closed pulses)."""
         histories = await self._deps.repo.poll_histories(
-            channel_ids=[c.id for c in channels], limit=polls
+            channel_ids=[c.id for c in channels], limit=polls + (1 if closed_only else 0)
         )
+        if closed_only:
+            histories = {
+                channel_id: [item for item in items if not item.poll.is_open][-polls:]
+                for channel_id, items in histories.items()
+            }
         return await self._assemble(histories)
 
     async def _assemble(
@@ -51,17 +58,14 @@ class ResultService:
         unstored = [
             item.poll for items in histories.values() for item in items if item.result is None
         ]
-        answers = (
-            await self._deps.repo.answers_of_polls(poll_ids=[p.id for p in unstored])
-            if unstored
-            else {}
-        )
-        points: dict[int, TrendPoint] = {}
         open_polls = [p for p in unstored if p.is_open]
+        answers, states = await self._unstored_reads(unstored, open_polls)
+        points: dict[int, TrendPoint] = {}
         # never the live figures of an open poll: see bot.insight.disclosure
         so_far = (
             await self._guard.so_far_many(
-                [(p, self.question_set(p), answers.get(p.id, [])) for p in open_polls]
+                [(p, self.question_set(p), answers.get(p.id, [])) for p in open_polls],
+                states=states,
             )
             if open_polls
             else {}
@@ -79,6 +83,21 @@ class ResultService:
             )
             for channel_id, items in histories.items()
         }
+
+    async def _unstored_reads(
+        self, unstored: list[Poll], open_polls: list[Poll]
+    ) -> tuple[dict[int, list[AnswerRecord]], dict[int, DisclosureState]]:
+        """The answers of polls without a stored result and the open ones' disclosure states,
+        read side by side (two connections): one round trip of latency instead of two."""
+        repo = self._deps.repo
+        if not unstored:
+            return {}, {}
+        if not open_polls:
+            return await repo.answers_of_polls(poll_ids=[p.id for p in unstored]), {}
+        return await asyncio.gather(
+            repo.answers_of_polls(poll_ids=[p.id for p in unstored]),
+            repo.disclosures(poll_ids=[p.id for p in open_polls]),
+        )
 
     def _stored(self, item: PollHistoryItem) -> TrendPoint:
         result = item.result

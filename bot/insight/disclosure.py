@@ -198,13 +198,20 @@ class DisclosureGuard:
         return (await self.so_far_many([(poll, qset, answers)]))[poll.id]
 
     async def so_far_many(
-        self, polls: Sequence[tuple[Poll, QuestionSet, list[AnswerRecord]]]
+        self,
+        polls: Sequence[tuple[Poll, QuestionSet, list[AnswerRecord]]],
+        *,
+        states: dict[int, DisclosureState] | None = None,
     ) -> dict[int, SoFar]:
-        """`so_far` for many open polls: one read of their states, and one write for those
-        whose state advances (a compare-and-set lost to another replica is retried alone)."""
+        """`so_far` for many open polls: one read of their states (unless the caller read them
+        alongside the answers), and one write for those whose state advances (a compare-and-set
+        lost to another replica is retried alone)."""
         deps = self._deps
         lives = {poll.id: _live(poll, qset, answers, k=deps.k) for poll, qset, answers in polls}
-        states = await deps.repo.disclosures(poll_ids=list(lives))
+        if states is None:
+            states = await deps.repo.disclosures(poll_ids=list(lives))
+        else:
+            states = dict(states)
         changes = []
         for poll_id, live in lives.items():
             state = states.get(poll_id) or DisclosureState()

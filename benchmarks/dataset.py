@@ -193,6 +193,10 @@ def load_sqlite(path: str, shape: Shape, *, seed: int = 7) -> None:
     db.close()
 
 
+#: index builds over 25 million answers outlast the engine's 30-second command timeout
+BUILD_TIMEOUT = 3600.0
+
+
 async def load_postgres(engine: AsyncEngine, shape: Shape, *, seed: int = 7) -> None:
     """Bulk-load into a migrated PostgreSQL database with COPY."""
     async with engine.connect() as conn:
@@ -288,6 +292,7 @@ async def load_postgres(engine: AsyncEngine, shape: Shape, *, seed: int = 7) -> 
                         "result",
                     ],
                     records=poll_rows,
+                    timeout=BUILD_TIMEOUT,
                 )
                 await pg.copy_records_to_table(
                     "answer",
@@ -301,6 +306,7 @@ async def load_postgres(engine: AsyncEngine, shape: Shape, *, seed: int = 7) -> 
                         "updated_at",
                     ],
                     records=answer_rows,
+                    timeout=BUILD_TIMEOUT,
                 )
                 poll_rows, answer_rows = [], []
         for table, column in (
@@ -314,7 +320,10 @@ async def load_postgres(engine: AsyncEngine, shape: Shape, *, seed: int = 7) -> 
                 f"(SELECT max({column}) FROM {table}))"
             )
         await pg.execute(
-            "ALTER TABLE answer ADD CONSTRAINT uq_answer UNIQUE (poll_id, respondent, question_id)"
+            "ALTER TABLE answer ADD CONSTRAINT uq_answer UNIQUE (poll_id, respondent, question_id)",
+            timeout=BUILD_TIMEOUT,
         )
-        await pg.execute("CREATE INDEX ix_answer_respondent ON answer (respondent)")
-        await pg.execute("ANALYZE")
+        await pg.execute(
+            "CREATE INDEX ix_answer_respondent ON answer (respondent)", timeout=BUILD_TIMEOUT
+        )
+        await pg.execute("ANALYZE", timeout=BUILD_TIMEOUT)

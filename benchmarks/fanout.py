@@ -16,11 +16,10 @@ import argparse
 import asyncio
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
 from benchmarks.processes import (
     CpuLoad,
@@ -33,7 +32,7 @@ from benchmarks.processes import (
 from benchmarks.stats import BenchResult
 from handlers.simulator.slack_api import FakeSlack, RateLimits, Workspace
 from storage.engine import create_engine
-from storage.repository import CHANNEL, WORKSPACE
+from tests.support.due import due_channels
 from tests.support.slack import SIGNING_SECRET, TEAM
 
 
@@ -59,40 +58,6 @@ class TimedSlack(FakeSlack):
         return limited
 
 
-async def seed_due(url: str, channels: int) -> list[str]:
-    """`channels` channels in one workspace whose weekly poll fell due a minute ago."""
-    engine = create_engine(url)
-    now = datetime.now(UTC)
-    due = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
-    ids = [f"C{n:05d}" for n in range(channels)]
-    async with engine.begin() as conn:
-        await conn.execute(
-            insert(WORKSPACE).values(platform="slack", external_id=TEAM, created_at=now)
-        )
-        await conn.execute(
-            insert(CHANNEL),
-            [
-                {
-                    "workspace_id": 1,
-                    "external_id": channel,
-                    "name": channel.lower(),
-                    "question_set": "default",
-                    "schedule_weekday": due.weekday(),
-                    "schedule_time": due.strftime("%H:%M"),
-                    "schedule_timezone": "UTC",
-                    "schedule_open_days": 3,
-                    "paused": False,
-                    "next_open_at": due,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for channel in ids
-            ],
-        )
-    await engine.dispose()
-    return ids
-
-
 async def recorded(url: str) -> int:
     engine = create_engine(url)
     async with engine.connect() as conn:
@@ -116,7 +81,7 @@ async def run(backend: str, channels: int, rate: float, limit_seconds: float) ->
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         async with fresh_database(backend, folder, "bp_bench_fanout") as url:
-            ids = await seed_due(url, channels)
+            ids = await due_channels(url, channels, team=TEAM)
             for channel in ids:
                 fake.channel(TEAM, channel)
             env = serve_env(url, fake.api_url, fake.workspace(TEAM).token, SIGNING_SECRET)

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from handlers.slack.app import SCOPES
 from handlers.slack.render import block_problem
 
 T = TypeVar("T")
@@ -32,20 +33,7 @@ Args = dict[str, Any]
 FailureKind = Literal["ratelimited", "server_error", "disconnect"]
 
 #: The bot scopes a workspace grants unless told otherwise (the ones manifest.yml declares).
-DEFAULT_SCOPES = frozenset(
-    {
-        "commands",
-        "chat:write",
-        "chat:write.public",
-        "im:write",
-        "users:read",
-        "channels:read",
-        "groups:read",
-        "files:write",
-        "channels:history",
-        "groups:history",
-    }
-)
+DEFAULT_SCOPES = frozenset(SCOPES)
 #: The scopes each method needs: any one of the set (Slack's `needed`); empty = none.
 METHOD_SCOPES: dict[str, frozenset[str]] = {
     "auth.test": frozenset(),

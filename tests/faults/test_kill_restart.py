@@ -18,17 +18,15 @@ import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
 from handlers.simulator.slack_api import FakeSlack
 from storage.engine import create_engine
-from storage.migrate import migrate
-from storage.repository import CHANNEL, WORKSPACE
 from tests.support.db import database
+from tests.support.due import due_channels
 from tests.support.slack import SIGNING_SECRET, TEAM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,41 +76,6 @@ async def server_process(
         await process.wait()
 
 
-async def due_channels(url: str, schema: str | None, count: int) -> list[str]:
-    """`count` channels whose weekly poll fell due a minute ago."""
-    engine = create_engine(url, schema=schema)
-    await migrate(engine)
-    now = datetime.now(UTC)
-    due = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
-    ids = [f"C{n:03d}" for n in range(count)]
-    async with engine.begin() as conn:
-        await conn.execute(
-            insert(WORKSPACE).values(platform="slack", external_id=TEAM, created_at=now)
-        )
-        await conn.execute(
-            insert(CHANNEL),
-            [
-                {
-                    "workspace_id": 1,
-                    "external_id": channel,
-                    "name": channel.lower(),
-                    "question_set": "default",
-                    "schedule_weekday": due.weekday(),
-                    "schedule_time": due.strftime("%H:%M"),
-                    "schedule_timezone": "UTC",
-                    "schedule_open_days": 3,
-                    "paused": False,
-                    "next_open_at": due,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for channel in ids
-            ],
-        )
-    await engine.dispose()
-    return ids
-
-
 async def poll_refs(url: str, schema: str | None) -> dict[str, str | None]:
     engine = create_engine(url, schema=schema)
     async with engine.connect() as conn:
@@ -151,7 +114,7 @@ async def test_a_server_killed_mid_fan_out_posts_every_poll_exactly_once_after_r
     await fake.start()
     try:
         async with database(backend, tmp_path) as (url, schema):
-            channels = await due_channels(url, schema, CHANNELS)
+            channels = await due_channels(url, CHANNELS, team=TEAM, schema=schema)
             for channel in channels:
                 fake.channel(TEAM, channel)
             hold = fake.hold("chat.postMessage", after=ANSWERED_FIRST)

@@ -139,7 +139,7 @@ def _metrics(application: Application) -> Handler:
 
 async def serve(settings: Settings) -> None:
     """Migrate, build and run the HTTP server until SIGINT/SIGTERM."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, command_timeout=None)
     try:
         await migrate(engine)
     except StoreUnavailable as exc:

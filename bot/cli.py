@@ -138,7 +138,7 @@ async def _migrate(url: str) -> int:
     from storage.engine import create_engine
     from storage.migrate import migrate
 
-    engine = create_engine(url)
+    engine = create_engine(url, command_timeout=None)
     try:
         revision = await migrate(engine)
     except StoreUnavailable as exc:

@@ -40,15 +40,23 @@ def parse_database_url(url: str) -> URL:
     return parsed
 
 
-def create_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> AsyncEngine:
-    """Build the engine. `schema` sets PostgreSQL's search_path (isolated test schemas)."""
+def create_engine(
+    url: str,
+    *,
+    schema: str | None = None,
+    pool_size: int = 10,
+    command_timeout: float | None = 30.0,
+) -> AsyncEngine:
+    """Build the engine. `schema` sets PostgreSQL's search_path (isolated test schemas);
+    `command_timeout` bounds each PostgreSQL statement (None for migrations, whose index
+    builds on a large table take minutes)."""
     parsed = parse_database_url(url)
     codec: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
     if parsed.drivername.startswith("sqlite"):
         engine = create_async_engine(parsed, connect_args={"timeout": 30}, **codec)
         _sqlite_transactions(engine)
         return engine
-    connect_args: dict[str, Any] = {"command_timeout": 30, "timeout": 10}
+    connect_args: dict[str, Any] = {"command_timeout": command_timeout, "timeout": 10}
     if schema:
         connect_args["server_settings"] = {"search_path": schema}
     return create_async_engine(

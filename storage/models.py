@@ -119,7 +119,15 @@ class AnswerRow(SQLModel, table=True):
 
     __tablename__ = "answer"
     __table_args__ = (
-        UniqueConstraint("poll_id", "respondent", "question_id", name="uq_answer"),
+        # PostgreSQL: side and value ride in the index, so reading a poll's answers is an
+        # index-only scan of adjacent entries, wherever the rows landed in the heap.
+        UniqueConstraint(
+            "poll_id",
+            "respondent",
+            "question_id",
+            name="uq_answer",
+            postgresql_include=["side", "value"],
+        ),
         Index("ix_answer_respondent", "respondent"),
     )
 

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from benchmarks.dataset import START, WORKSPACE_SIZE, Shape, load_postgres, load_sqlite, member_id
-from benchmarks.stats import BenchResult, percentile
+from benchmarks.stats import NO_TARGET, BenchResult, percentile
 from bot.cards import Card
 from bot.context import Deps
 from bot.core import Core
@@ -207,7 +207,7 @@ async def measure(backend: str, shape: Shape, *, reuse: bool, samples: int) -> B
         f"scheduler close step, {len(durations)} channels",
         len(durations) / seconds,
         "channels/s",
-        "(no target)",
+        NO_TARGET,
         True,
         f"PollService.close as the scheduler runs it, 8 at a time: claim, result, summary with "
         f"nudge and chart, delivery records, post to an in-memory platform; p50 "

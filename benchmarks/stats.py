@@ -23,6 +23,10 @@ def percentile(samples: Sequence[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
+#: the target of a figure that is measured and reported, not judged
+NO_TARGET = "—"
+
+
 @dataclass
 class Figure:
     """One measured figure against its target."""

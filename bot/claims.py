@@ -172,6 +172,11 @@ class Claims:
 
 #: Step names, one claim per (scope, step, period).
 OPEN, REMIND, CLOSE, DIGEST = "open", "remind", "close", "digest"
+#: Step of the claims that keep a platform's redelivered event to one effect.
+EVENT = "event"
+#: Platforms redeliver an event within the hour (Slack: after 1 and 5 minutes); older event
+#: claims only take space, and the scheduler deletes them.
+EVENT_CLAIM_RETENTION = timedelta(days=2)
 
 
 def channel_step(channel_id: int, step: str, period: str) -> StepKey:

@@ -254,6 +254,10 @@ class ClaimStore(Protocol):
         """Undo a recorded delivery whose send failed, so a retry sends it."""
         ...
 
+    async def forget_claims(self, *, step: str, claimed_before: datetime) -> int:
+        """Delete the `step` claims made before `claimed_before`; returns how many went."""
+        ...
+
 
 class ScheduleStore(Protocol):
     """What the scheduler asks the database: what is due, and marks of what is done."""

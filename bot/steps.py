@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 from bot.cadence import REMINDER_BEFORE_CLOSE, closes_at, latest_open, next_open, period_of
 from bot.claims import (
     DIGEST,
+    EVENT,
+    EVENT_CLAIM_RETENTION,
     OPEN,
     REMIND,
     Claim,
@@ -58,6 +60,8 @@ _REMIND_BATCH = 50
 #: Retry a failing step after this long, doubling up to `_MAX_BACKOFF`.
 _FIRST_BACKOFF = timedelta(seconds=30)
 _MAX_BACKOFF = timedelta(minutes=30)
+#: How often a runner deletes expired event claims (any replica may; deleting twice is harmless).
+_HOUSEKEEPING_EVERY = timedelta(hours=1)
 
 Job = tuple[str, Callable[[], Awaitable[None]]]
 
@@ -92,6 +96,7 @@ class StepRunner:
         self._concurrency = concurrency
         self._backoff: dict[str, tuple[int, datetime]] = {}
         self._digest_checked: datetime | None = None
+        self._kept_house: datetime | None = None
 
     @property
     def owner(self) -> str:
@@ -108,6 +113,7 @@ class StepRunner:
         reminders = await repo.due_reminders(closing_before=now + REMINDER_BEFORE_CLOSE)
         await self._each([(f"remind:{p.id}", _bind(self._remind, p)) for p in reminders])
         await self._digest_weeks(now)
+        await self._housekeeping(now)
         return now
 
     async def plan(self, *, after: datetime) -> Plan:
@@ -278,6 +284,19 @@ class StepRunner:
             await self._polls.close(poll)
         else:  # closed, but its summary step stopped half-way
             await self._polls.finish(poll.id)
+
+    # --- housekeeping -------------------------------------------------------------------
+
+    async def _housekeeping(self, now: datetime) -> None:
+        """Hourly: delete event claims past any redelivery, so the claim table stays small."""
+        if self._kept_house is not None and now - self._kept_house < _HOUSEKEEPING_EVERY:
+            return
+        gone = await self._deps.repo.forget_claims(
+            step=EVENT, claimed_before=now - EVENT_CLAIM_RETENTION
+        )
+        self._kept_house = now
+        if gone:
+            log.info("housekeeping: %d expired event claims deleted", gone)
 
     # --- digest -------------------------------------------------------------------------
 

@@ -810,6 +810,13 @@ class SqlRepository:
                 )
             )
 
+    async def forget_claims(self, *, step: str, claimed_before: datetime) -> int:
+        async with self._tx(write=True) as conn:
+            result = await conn.execute(
+                delete(CLAIM).where(CLAIM.c.step == step, CLAIM.c.claimed_at < claimed_before)
+            )
+        return int(result.rowcount)
+
     # --- schedule -----------------------------------------------------------------------
 
     def _active(self) -> tuple[Any, ...]:

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.claims import LEASE, Claims, LostClaim, Outcome, StepKey
+from bot.claims import EVENT, EVENT_CLAIM_RETENTION, LEASE, Claims, LostClaim, Outcome, StepKey
 from bot.domain import ChannelRef, Schedule
 from storage.repository import SqlRepository
+from tests.scheduling.conftest import FakePlatform, make_replica
 from tests.support.clock import FakeClock
 
 KEY = StepKey("channel:1", "remind", "2026-11-23")
@@ -116,3 +117,34 @@ async def test_schedule_queries(repo: SqlRepository) -> None:
     polls = await repo.workspace_polls(platform="slack", workspace_id="T1", opened_since=T0)
     assert [p.id for p in polls] == [poll.id]
     assert await repo.workspace_polls(platform="slack", workspace_id="T2", opened_since=T0) == []
+
+
+async def test_the_scheduler_deletes_event_claims_past_any_redelivery(
+    repo: SqlRepository, clock: FakeClock, platform: FakePlatform
+) -> None:
+    replica = make_replica(repo, clock, platform, owner="a")
+    clock.set(T0)
+    old, fresh = T0 - EVENT_CLAIM_RETENTION - timedelta(minutes=1), T0 - timedelta(hours=1)
+    for period, at in (("Ev-old", old), ("Ev-fresh", fresh)):
+        assert await repo.claim(scope="slack-event:T1", step=EVENT, period=period, by="a", at=at)
+    assert await repo.claim(scope=KEY.scope, step=KEY.step, period=KEY.period, by="a", at=old)
+    await replica.tick()
+    # the old event may be claimed again (nothing redelivers it now); the rest still hold
+    assert await repo.claim(scope="slack-event:T1", step=EVENT, period="Ev-old", by="b", at=T0)
+    assert not await repo.claim(
+        scope="slack-event:T1", step=EVENT, period="Ev-fresh", by="b", at=T0
+    )
+    assert not await repo.claim(scope=KEY.scope, step=KEY.step, period=KEY.period, by="b", at=T0)
+    # within the hour the runner does not look again; after it, expired claims go again
+    assert await repo.claim(scope="slack-event:T1", step=EVENT, period="Ev-late", by="a", at=old)
+    clock.advance(seconds=1800)
+    await replica.tick()
+    assert not await repo.claim(
+        scope="slack-event:T1", step=EVENT, period="Ev-late", by="c", at=clock.now()
+    )
+    clock.set(fresh + EVENT_CLAIM_RETENTION + timedelta(hours=1, minutes=1))
+    await replica.tick()
+    for period in ("Ev-late", "Ev-fresh"):
+        assert await repo.claim(
+            scope="slack-event:T1", step=EVENT, period=period, by="c", at=clock.now()
+        )

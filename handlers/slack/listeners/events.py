@@ -19,6 +19,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
+from bot.claims import EVENT
 from bot.core import Core
 from bot.domain import Actor
 from bot.ports import ClaimStore, Clock
@@ -88,7 +89,7 @@ class OncePerEvent(AsyncMiddleware):
         body = req.body
         if body.get("type") == "event_callback" and not await self._claims.claim(
             scope=f"slack-event:{body['team_id']}",
-            step="event",
+            step=EVENT,
             period=str(body["event_id"]),
             by=self._replica,
             at=self._clock.now(),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import random
 import time
@@ -25,6 +24,7 @@ from bot.cards import Card
 from bot.context import Deps
 from bot.core import Core
 from bot.domain import Actor, Channel, ChannelRef, Destination, PersonRef
+from bot.heap import settle_after_startup
 from bot.insight.summary import draft
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
@@ -153,8 +153,7 @@ async def measure(backend: str, shape: Shape, *, reuse: bool, samples: int) -> B
         messengers={"slack": messenger},
     )
     core = Core(deps)
-    gc.collect()  # as `bridgepulse serve` does after start-up (see bot/app.py)
-    gc.freeze()
+    settle_after_startup()  # as `bridgepulse serve` does after start-up (see bot/app.py)
     rng = random.Random(1)
     workspaces = (shape.channels + WORKSPACE_SIZE - 1) // WORKSPACE_SIZE
 

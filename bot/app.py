@@ -6,7 +6,6 @@ Everything is built here and passed down; no module keeps a global engine, app o
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.context import Deps, SystemClock
 from bot.core import Core
 from bot.errors import StoreUnavailable
+from bot.heap import settle_after_startup
 from bot.ports import Clock, Messenger
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
@@ -150,8 +150,7 @@ async def serve(settings: Settings) -> None:
     # Everything built so far lives as long as the process: move it out of the collector's
     # sight, so a full collection under load walks only what requests allocate (a full walk
     # of the libraries' objects paused every request in flight, tens of milliseconds).
-    gc.collect()
-    gc.freeze()
+    settle_after_startup()
     runner = web.AppRunner(application.web, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)

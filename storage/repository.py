@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time
@@ -375,8 +376,9 @@ class SqlRepository:
                         .order_by(POLL.c.channel_id, POLL.c.number)
                     )
                 ).all()
-                for r in rows:
-                    histories[r.channel_id].append(_history_item(r))
+                with _bulk_decoding():
+                    for r in rows:
+                        histories[r.channel_id].append(_history_item(r))
         return histories
 
     async def due_polls(self, *, now: datetime) -> list[Poll]:
@@ -472,8 +474,9 @@ class SqlRepository:
                         ).where(ANSWER.c.poll_id.in_(chunk))
                     )
                 ).all()
-                for r in rows:
-                    found[r.poll_id].append(_answer(r))
+                with _bulk_decoding():
+                    for r in rows:
+                        found[r.poll_id].append(_answer(r))
         return found
 
     async def answered(self, *, poll_id: int, respondent: str) -> dict[str, str]:
@@ -1069,6 +1072,21 @@ class SqlRepository:
                 )
             ).first()
         return DisclosureState.from_dict(row.state, version=row.version) if row else None
+
+
+@contextlib.contextmanager
+def _bulk_decoding() -> Iterator[None]:
+    """Pause the cyclic garbage collector while turning many rows into (acyclic) domain
+    objects: otherwise it walks them again and again as they are made, which was as much
+    time as the decoding itself in a 10,000-channel batch. No await happens inside, so no
+    other task runs while it is paused."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:

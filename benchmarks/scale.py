@@ -29,7 +29,7 @@ from bot.insight.summary import draft
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
 from bot.trends import TREND_POLLS
-from storage.engine import create_engine
+from storage.engine import create_engine, is_postgres
 from storage.migrate import migrate
 from storage.repository import SqlRepository
 
@@ -142,6 +142,7 @@ async def measure(backend: str, shape: Shape, *, reuse: bool, samples: int) -> B
         )
         print(f"  loaded in {load_seconds:.0f} s", flush=True)
     engine = create_engine(url)
+    result.notes.append(await cache_note(engine))
     await reset_week(engine)
     repo = SqlRepository(engine)
     messenger = MembershipMessenger(shape.respondents)
@@ -234,6 +235,29 @@ async def measure(backend: str, shape: Shape, *, reuse: bool, samples: int) -> B
     result.notes += await plans(engine, backend, first.id, open_poll.id)
     await engine.dispose()
     return result
+
+
+async def cache_note(engine: AsyncEngine) -> str:
+    """How much of the database the OS could have cached when the run began: the figures
+    depend on it (this machine hands cached pages back to its host within minutes)."""
+    async with engine.connect() as conn:
+        if is_postgres(engine):
+            size = (
+                await conn.execute(text("SELECT pg_database_size(current_database())"))
+            ).scalar()
+        else:
+            pages = (await conn.execute(text("PRAGMA page_count"))).scalar()
+            page = (await conn.execute(text("PRAGMA page_size"))).scalar()
+            size = int(pages or 0) * int(page or 0)
+    meminfo = await asyncio.to_thread(Path("/proc/meminfo").read_text)
+    cached_kb = next(
+        int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("Cached:")
+    )
+    return (
+        f"at the start: database {int(size or 0) / 2**30:.1f} GiB, the machine's page cache "
+        f"{cached_kb / 2**20:.1f} GiB (a run right after the load or another run finds more of "
+        "it cached than one after other work)"
+    )
 
 
 async def reset_week(engine: AsyncEngine) -> None:

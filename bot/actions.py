@@ -13,7 +13,6 @@ from bot.domain import Side
 
 VOTE = "vote"
 JOIN = "join"
-ACTIONS = (VOTE, JOIN)
 _VOTE = re.compile(r"^(\d{1,12}):([a-z0-9_]{1,40}):([a-z0-9_]{1,40})$")
 
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from bot.actions import JOIN, VOTE, parse_join
-from bot.cards import Card, Text
+from bot.cards import Card, simple
 from bot.channels import ChannelService
 from bot.commands import Command, parse_alignment, parse_pulse, parse_text_command
 from bot.context import Deps
@@ -110,11 +110,11 @@ class Core:
         except StoreUnavailable:
             log.warning("%s: database unavailable", what)
             self.deps.telemetry.count("errors", kind="store_unavailable")
-            return Reply(Card(summary=TRY_AGAIN, blocks=(Text(TRY_AGAIN),)))
+            return Reply(simple(TRY_AGAIN))
         except Exception:
             log.exception("%s failed", what)
             self.deps.telemetry.count("errors", kind="internal")
-            return Reply(Card(summary=SORRY, blocks=(Text(SORRY),)))
+            return Reply(simple(SORRY))
         finally:
             self.deps.telemetry.observe(
                 "core_seconds", time.perf_counter() - started, what=what.split(" ")[0]

@@ -27,7 +27,7 @@ class ExportService:
         self._results = results
 
     async def export(self, channel: Channel) -> Card:
-        report = await self._results.report(channel, polls=MAX_EXPORT_POLLS)
+        report = await self._results.report(channel, polls=MAX_EXPORT_POLLS, closed_only=True)
         qset = self._deps.question_sets.latest(channel.question_set)
         options = [o.value for o in qset.by_role("lever").options]
         points = list(report.points)

@@ -41,10 +41,5 @@ def percent(share: float) -> str:
     return f"{round(100 * share)}%"
 
 
-def level_on_scale(x: float) -> str:
-    """A 0..1 level back on the 1–5 answer scale, e.g. 3.8."""
-    return f"{1 + 4 * x:.1f}"
-
-
 def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -176,8 +176,8 @@ class PollService:
             return Reply(poll_closed(poll))
         if outcome is AnswerOutcome.MISSING:
             return Reply(stale_button())
-        if outcome is AnswerOutcome.CREATED:
-            self.refresh_later(poll)
+        if outcome is AnswerOutcome.CREATED and len(recorded.answered) == 1:
+            self.refresh_later(poll)  # a first answer: the card's count of people changed
         if recorded.side is None:
             return Reply(choose_side(kept=True, prefix=prefix))
         if outcome is AnswerOutcome.UNCHANGED:

@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from bot.errors import ConfigError
 from bot.imperatives import rotating_imperative
 
-SCHEMA_ID = "bridgepulse.question-set/1"
 LIKERT_VALUES = ("1", "2", "3", "4", "5")
 Role = Literal["trust", "priority", "lever", "rotating"]
 
@@ -99,9 +98,6 @@ class QuestionSet(BaseModel):
     def for_poll(self, poll_number: int) -> tuple[Question, ...]:
         """The questions of poll `poll_number`, in the order they are shown."""
         return (*self.questions, self.rotating_item(rotating_imperative(poll_number)))
-
-    def find(self, question_id: str) -> Question | None:
-        return next((q for q in (*self.questions, *self.rotating) if q.id == question_id), None)
 
     def likert_label(self, value: str) -> str:
         return self.scale.get(value, value)

@@ -28,29 +28,29 @@ class ResultService:
             answers, question_set=self.question_set(poll), poll_number=poll.number, k=self._deps.k
         )
 
-    async def compute(self, poll: Poll) -> PollResult:
-        return self.score(poll, await self._deps.repo.answers(poll_id=poll.id))
-
-    async def report(self, channel: Channel, *, polls: int = TREND_POLLS) -> ScoreReport:
-        """The channel's latest polls with results: stored for closed polls, guarded for the open one."""
-        history = await self._deps.repo.poll_history(channel_id=channel.id, limit=polls)
-        return (await self._assemble({channel.id: history}))[channel.id]
+    async def report(
+        self, channel: Channel, *, polls: int = TREND_POLLS, closed_only: bool = False
+    ) -> ScoreReport:
+        """The channel's latest polls with results: stored for closed polls, guarded for the
+        open one. `closed_only` leaves the open poll out: `polls` closed pulses, and no live
+        answers read or disclosed (summaries, digests and exports report closed pulses)."""
+        history = await self._deps.repo.poll_history(
+            channel_id=channel.id, limit=polls + (1 if closed_only else 0)
+        )
+        histories = {channel.id: history}
+        return (await self._assemble(_closed(histories, polls) if closed_only else histories))[
+            channel.id
+        ]
 
     async def reports(
         self, channels: Sequence[Channel], *, polls: int = TREND_POLLS, closed_only: bool = False
     ) -> dict[int, ScoreReport]:
         """`report` for many channels with a fixed number of history and answer round trips
-        (digests, home views, mass closes). `closed_only` leaves the open poll out: `polls`
-        closed pulses, and no live answers read or disclosed (the digest reports closed pulses)."""
+        (digests, home views, mass closes)."""
         histories = await self._deps.repo.poll_histories(
             channel_ids=[c.id for c in channels], limit=polls + (1 if closed_only else 0)
         )
-        if closed_only:
-            histories = {
-                channel_id: [item for item in items if not item.poll.is_open][-polls:]
-                for channel_id, items in histories.items()
-            }
-        return await self._assemble(histories)
+        return await self._assemble(_closed(histories, polls) if closed_only else histories)
 
     async def _assemble(
         self, histories: dict[int, list[PollHistoryItem]]
@@ -106,3 +106,13 @@ class ResultService:
             # k was raised since this poll closed: the stricter rule applies to old polls too
             result = PollResult(k=self._deps.k, participation=result.participation)
         return TrendPoint(item.poll, result)
+
+
+def _closed(
+    histories: dict[int, list[PollHistoryItem]], polls: int
+) -> dict[int, list[PollHistoryItem]]:
+    """Each channel's last `polls` closed polls (at most one poll is open, so one more was read)."""
+    return {
+        channel_id: [item for item in items if not item.poll.is_open][-polls:]
+        for channel_id, items in histories.items()
+    }

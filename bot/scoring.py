@@ -144,11 +144,6 @@ def round_half_up(value: Fraction) -> int:
     return math.floor(value + Fraction(1, 2))
 
 
-def normalise(value: str) -> Fraction:
-    """x = (v − 1) / 4 for a likert answer v in 1..5."""
-    return Fraction(int(value) - 1, 4)
-
-
 def likert_component(l_m: Fraction, l_it: Fraction) -> Fraction:
     """C = ((L_m + L_it) / 2) × (1 − |L_m − L_it|): high only when both are high and agree."""
     return (l_m + l_it) / 2 * (1 - abs(l_m - l_it))

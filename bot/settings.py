@@ -90,10 +90,6 @@ class Settings(BaseSettings):
         return self.secret or INSECURE_DEV_SECRET
 
     @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_signing_secret)
-
-    @property
     def teams_auth(self) -> bool:
         return bool(self.microsoft_app_id)
 

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.cadence import REMINDER_BEFORE_CLOSE, closes_at, latest_open, next_open, period_of
+from bot.cadence import (
+    REMINDER_BEFORE_CLOSE,
+    closes_at,
+    latest_open,
+    next_open,
+    period_of,
+    reminder_at,
+)
 from bot.claims import (
     DIGEST,
     EVENT,
@@ -216,7 +223,7 @@ class StepRunner:
 
     async def _remind(self, poll: Poll) -> None:
         deps, now = self._deps, self._deps.clock.now()
-        due = _reminder_due(poll)
+        due = reminder_at(poll.opened_at, poll.closes_at)
         if due is None or now >= poll.closes_at or now - due > MISFIRE_GRACE:
             # Not needed (a short poll) or too late to help: dropped, never sent after close.
             if due is not None:
@@ -346,12 +353,6 @@ class StepRunner:
 
 def _bind(step: Callable[..., Awaitable[None]], *args: object) -> Callable[[], Awaitable[None]]:
     return lambda: step(*args)
-
-
-def _reminder_due(poll: Poll) -> datetime | None:
-    """24 h before close, unless the poll opened later than that (too short, or opened late)."""
-    moment = poll.closes_at - REMINDER_BEFORE_CLOSE
-    return moment if moment > poll.opened_at else None
 
 
 def _local_date(poll: Poll) -> date | None:

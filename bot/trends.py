@@ -70,10 +70,6 @@ class ScoreReport:
         return last if last is not None and last.poll.is_open else None
 
     @property
-    def latest_participation(self) -> Participation | None:
-        return self.points[-1].result.participation if self.points else None
-
-    @property
     def scores(self) -> list[int | None]:
         return [p.score for p in self.points]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time
@@ -57,7 +56,7 @@ from storage.models import (
     SubscriptionRow,
     WorkspaceRow,
 )
-from storage.votes import Click, VoteWriter
+from storage.votes import SIDES, Click, VoteWriter
 
 
 def _t(model: Any) -> Table:
@@ -71,7 +70,6 @@ CLAIM, DELIVERY, NUDGE = _t(StepClaimRow), _t(DeliveryRow), _t(NudgeRow)
 DISCLOSURE = _t(DisclosureRow)
 LATEST = POLL.alias("latest")
 _CONNECTION_ERRORS = (OSError, ConnectionError, asyncio.TimeoutError)
-_SIDES: dict[str | None, Side | None] = {None: None, **{s.value: s for s in Side}}
 
 
 class SqlRepository:
@@ -350,13 +348,7 @@ class SqlRepository:
                     .limit(limit)
                 )
             ).all()
-        return [
-            PollHistoryItem(
-                _poll(r),
-                PollResult.from_dict(r.result) if r.result and r.closed_at is not None else None,
-            )
-            for r in reversed(rows)
-        ]
+        return [_history_item(r) for r in reversed(rows)]
 
     async def poll_histories(
         self, *, channel_ids: Sequence[int], limit: int
@@ -376,9 +368,8 @@ class SqlRepository:
                         .order_by(POLL.c.channel_id, POLL.c.number)
                     )
                 ).all()
-                with _bulk_decoding():
-                    for r in rows:
-                        histories[r.channel_id].append(_history_item(r))
+                for r in rows:
+                    histories[r.channel_id].append(_history_item(r))
         return histories
 
     async def due_polls(self, *, now: datetime) -> list[Poll]:
@@ -454,10 +445,7 @@ class SqlRepository:
                     ).where(ANSWER.c.poll_id == poll_id)
                 )
             ).all()
-        return [
-            AnswerRecord(r.respondent, Side(r.side) if r.side else None, r.question_id, r.value)
-            for r in rows
-        ]
+        return [_answer(r) for r in rows]
 
     async def answers_of_polls(self, *, poll_ids: Sequence[int]) -> dict[int, list[AnswerRecord]]:
         found: dict[int, list[AnswerRecord]] = {p: [] for p in poll_ids}
@@ -474,9 +462,8 @@ class SqlRepository:
                         ).where(ANSWER.c.poll_id.in_(chunk))
                     )
                 ).all()
-                with _bulk_decoding():
-                    for r in rows:
-                        found[r.poll_id].append(_answer(r))
+                for r in rows:
+                    found[r.poll_id].append(_answer(r))
         return found
 
     async def answered(self, *, poll_id: int, respondent: str) -> dict[str, str]:
@@ -1074,21 +1061,6 @@ class SqlRepository:
         return DisclosureState.from_dict(row.state, version=row.version) if row else None
 
 
-@contextlib.contextmanager
-def _bulk_decoding() -> Iterator[None]:
-    """Pause the cyclic garbage collector while turning many rows into (acyclic) domain
-    objects: otherwise it walks them again and again as they are made, which was as much
-    time as the decoding itself in a 10,000-channel batch. No await happens inside, so no
-    other task runs while it is paused."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:
     """Keep IN lists well under SQLite's and asyncpg's parameter limits."""
     for start in range(0, len(items), size):
@@ -1096,7 +1068,7 @@ def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:
 
 
 def _answer(row: Any) -> AnswerRecord:
-    return AnswerRecord(row.respondent, _SIDES[row.side], row.question_id, row.value)
+    return AnswerRecord(row.respondent, SIDES[row.side], row.question_id, row.value)
 
 
 def _history_item(row: Row[Any]) -> PollHistoryItem:

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 #: Most clicks written by one transaction (bounded by SQLite's host-parameter limit).
 MAX_BATCH = 400
-_SIDES: dict[str | None, Side | None] = {None: None, **{s.value: s for s in Side}}
+#: stored side values back to the domain type (None: not joined yet)
+SIDES: dict[str | None, Side | None] = {None: None, **{s.value: s for s in Side}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,7 @@ class VoteWriter:
         async with self._transaction() as conn:
             closed = dict((await conn.execute(self._polls, {"polls": polls})).all())
             sides = {
-                r.respondent: _SIDES[r.side]
+                r.respondent: SIDES[r.side]
                 for r in await conn.execute(self._sides, {"people": people})
             }
             current: dict[tuple[int, str], dict[str, tuple[str, str | None]]] = {}

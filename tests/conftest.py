@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.context import Deps
 from bot.core import Core
-from bot.privacy import RespondentHasher
-from bot.questions import QuestionSets
 from storage.repository import SqlRepository
-from tests.support.chat import PLATFORM, Chat, RecordingMessenger
+from tests.support.chat import Chat, RecordingMessenger, deps_for_tests
 from tests.support.clock import FakeClock
 from tests.support.db import BACKENDS, migrated_engine
 
@@ -45,16 +42,7 @@ def messenger() -> RecordingMessenger:
 async def core(
     repo: SqlRepository, clock: FakeClock, messenger: RecordingMessenger
 ) -> AsyncIterator[Core]:
-    deps = Deps(
-        repo=repo,
-        hasher=RespondentHasher("test-secret"),
-        question_sets=QuestionSets.load(),
-        k=3,
-        messengers={PLATFORM: messenger},
-        clock=clock,
-        refresh_delay=0.0,
-    )
-    core = Core(deps)
+    core = Core(deps_for_tests(repo, messenger, clock))
     yield core
     await core.polls.drain()
 

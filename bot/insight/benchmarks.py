@@ -16,7 +16,7 @@ from typing import Literal
 from bot.domain import SCORED_SIDES, AnswerRecord, Side
 from bot.questions import QuestionSet
 
-STUDY = 'Accenture Interactive, "The CMO–CIO Disconnect"'
+STUDY = "Accenture Interactive, “The CMO–CIO Disconnect”"
 AGREE = frozenset({"4", "5"})
 
 

@@ -193,10 +193,6 @@ class DisclosureGuard:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
 
-    async def so_far(self, poll: Poll, qset: QuestionSet, answers: list[AnswerRecord]) -> SoFar:
-        """The publishable result of an open poll, given its current answers."""
-        return (await self.so_far_many([(poll, qset, answers)]))[poll.id]
-
     async def so_far_many(
         self,
         polls: Sequence[tuple[Poll, QuestionSet, list[AnswerRecord]]],

@@ -130,7 +130,7 @@ class SummaryService:
         """The summary of a closed poll (records its nudge the first time). `answers` are the
         poll's answers when the caller already read them (the close step has)."""
         deps = self._deps
-        report = await self._results.report(channel, polls=TREND_POLLS + 1)
+        report = await self._results.report(channel, polls=TREND_POLLS + 1, closed_only=True)
         if answers is None:
             answers = await deps.repo.answers(poll_id=poll.id)
         if not any(p.poll.id == poll.id and not p.poll.is_open for p in report.points):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.cadence import describe, format_local, next_open
-from bot.cards import Card, Context, Facts, Heading, Text
+from bot.cards import Card, Context, Facts, Heading, Text, simple
 from bot.domain import Channel, Poll, Schedule
 from bot.scoring import Participation
 from bot.views.score import participation_text
@@ -70,7 +70,7 @@ def paused(*, already: bool, prefix: str) -> Card:
         else f"Paused: no new pulses will open here until `{prefix}pulse resume`. An open pulse stays "
         "open until it closes."
     )
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)
 
 
 def resumed(schedule: Schedule | None, *, first_open: datetime | None, prefix: str) -> Card:
@@ -81,7 +81,7 @@ def resumed(schedule: Schedule | None, *, first_open: datetime | None, prefix: s
             f"Resumed: {describe(schedule)}. Next pulse "
             f"{format_local(first_open, schedule.timezone)}."
         )
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)
 
 
 def admin_only(word: str, *, prefix: str) -> Card:
@@ -90,7 +90,7 @@ def admin_only(word: str, *, prefix: str) -> Card:
         "and workspace admins). Ask one of them, or use "
         f"`{prefix}pulse status` to see the schedule."
     )
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)
 
 
 def already_open(poll: Poll, *, timezone: str) -> Card:
@@ -98,19 +98,19 @@ def already_open(poll: Poll, *, timezone: str) -> Card:
         f"Pulse #{poll.number} is already open (until {format_local(poll.closes_at, timezone)}); "
         "nothing changed."
     )
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)
 
 
 def opened(poll: Poll, *, timezone: str) -> Card:
     text = f"Pulse #{poll.number} is open until {format_local(poll.closes_at, timezone)}."
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)
 
 
 def nothing_open(*, prefix: str) -> Card:
     text = f"There is no open pulse here to close. `{prefix}pulse now` opens one."
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)
 
 
 def closed_now(poll: Poll) -> Card:
     text = f"Pulse #{poll.number} is closed; the summary is posted in the channel."
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)

@@ -42,3 +42,12 @@ def help_card(*, prefix: str, reason: str = "") -> Card:
         + ", ".join(f"{prefix}{c.split(' [')[0]}" for c, _ in _COMMANDS)
     )
     return Card(summary=summary, blocks=blocks)
+
+
+def welcome(setup_command: str) -> str:
+    """The first words after the app is added to a team or chat (who may set a channel up is
+    `ChannelService.is_admin`: whoever sets it up first, or a platform admin)."""
+    return (
+        f"Thanks for adding BridgePulse. Whoever first types {setup_command} in a channel "
+        "turns on its weekly pulse and looks after it; in a chat with me, just type the words."
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cards import Card, Context, Text
+from bot.cards import Card, Context, Text, simple
 from bot.domain import Side
 from bot.formatting import plural
 
@@ -34,7 +34,7 @@ def forgotten(*, answers: int, had_side: bool) -> Card:
     )
     if answers == 0 and not had_side:
         text = "BridgePulse had nothing stored for you: no team, no answers."
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)
 
 
 def digest_subscription(*, on: bool, changed: bool) -> Card:
@@ -47,4 +47,4 @@ def digest_subscription(*, on: bool, changed: bool) -> Card:
         )
     else:
         text = "Unsubscribed from the weekly digest." if changed else "You were not subscribed."
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)

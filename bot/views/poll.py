@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from bot.actions import JOIN, VOTE, VoteValue
 from bot.cadence import format_local
-from bot.cards import Actions, Block, Button, Card, Context, Divider, Heading, Option, Select, Text
+from bot.cards import (
+    Actions,
+    Block,
+    Button,
+    Card,
+    Context,
+    Divider,
+    Heading,
+    Option,
+    Select,
+    Text,
+    simple,
+)
 from bot.domain import Poll, Side
 from bot.formatting import plural
 from bot.imperatives import IMPERATIVES
@@ -117,7 +129,7 @@ def vote_unchanged(qset: QuestionSet, question: Question, value: str) -> Card:
     text = (
         f"You had already answered **{question.short}** with {answer_label(qset, question, value)}."
     )
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)
 
 
 def poll_closed(poll: Poll) -> Card:
@@ -125,7 +137,7 @@ def poll_closed(poll: Poll) -> Card:
         f"Weekly pulse #{poll.number} is closed, so that click was not recorded. "
         "The next pulse will open on schedule."
     )
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)
 
 
 def choose_side(*, kept: bool, prefix: str) -> Card:
@@ -157,4 +169,4 @@ def choose_side(*, kept: bool, prefix: str) -> Card:
 
 def stale_button() -> Card:
     text = "That button is out of date or not one of mine; nothing was recorded."
-    return Card(summary=text, blocks=(Text(text),))
+    return simple(text)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.cards import Attachment, Block, Card, Context, Facts, Heading, Image, Text
 from bot.domain import SCORED_SIDES, Side
 from bot.formatting import percent, plural, score_text, signed, sparkline
+from bot.insight.benchmarks import STUDY
 from bot.insight.charts import FILENAME, Chart
 from bot.insight.metrics import METRICS, Metric
 from bot.insight.nudges import FollowUp, Nudge
@@ -103,7 +104,7 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
         Context(
             "Levels are average answers from 1 (strongly disagree) to 5 (strongly agree); gaps "
             f"are in points on that scale. Figures need {summary.k} answers per side, and nobody "
-            "can see who answered what. Study: Accenture Interactive, “The CMO–CIO Disconnect”."
+            f"can see who answered what. Study: {STUDY}."
         )
     )
     summary_text = headline

@@ -38,7 +38,6 @@ CONTEXT_CHARS = 2000
 HEADER_CHARS = 150
 BUTTON_CHARS = 75
 OPTION_CHARS = 75
-OPTION_VALUE_CHARS = 150
 PLACEHOLDER_CHARS = 150
 FALLBACK_TEXT_CHARS = 3000
 #: Separates the neutral action from the part that makes an action_id unique.

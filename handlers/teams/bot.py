@@ -10,7 +10,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity
 
 from bot.core import Core
-from bot.views.help import help_card
+from bot.views.help import help_card, welcome
 from bot.views.poll import stale_button
 from handlers.teams.activities import (
     Incoming,
@@ -29,10 +29,6 @@ from handlers.teams.replies import ReplyDelivery, toast
 log = logging.getLogger(__name__)
 CARD_ACTION = "adaptiveCard/action"
 PREFIX = ""  # Teams commands are plain words: `pulse now`, not `/pulse now`
-WELCOME = (
-    "Thanks for adding BridgePulse. A channel admin turns on the weekly pulse with "
-    "**@BridgePulse pulse setup**; in a chat with me, just type the words."
-)
 
 
 class BridgePulseBot(TeamsActivityHandler):  # type: ignore[misc]
@@ -96,7 +92,9 @@ class BridgePulseBot(TeamsActivityHandler):  # type: ignore[misc]
             return
         await self._remember_conversation(activity)
         if any(m.id == bot_id for m in activity.members_added or []):
-            await turn_context.send_activity(message(help_card(prefix=PREFIX, reason=WELCOME)))
+            await turn_context.send_activity(
+                message(help_card(prefix=PREFIX, reason=welcome("**@BridgePulse pulse setup**")))
+            )
 
     async def on_installation_update(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

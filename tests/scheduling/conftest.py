@@ -14,17 +14,14 @@ from pathlib import Path
 import pytest
 
 from bot.cards import Actions, Card, Select
-from bot.context import Deps
 from bot.core import Core
 from bot.domain import ChannelRef, Destination, PersonRef
-from bot.privacy import RespondentHasher
-from bot.questions import QuestionSets
 from bot.scheduler import Scheduler
 from bot.steps import StepRunner
 from storage.engine import create_engine
 from storage.migrate import migrate
 from storage.repository import SqlRepository
-from tests.support.chat import PLATFORM, Chat, RecordingMessenger, Sent
+from tests.support.chat import PLATFORM, Chat, RecordingMessenger, Sent, deps_for_tests
 from tests.support.clock import FakeClock
 from tests.support.db import database
 
@@ -131,15 +128,7 @@ def make_replica(
     channel_id: str = "C1",
     concurrency: int = 8,
 ) -> Replica:
-    deps = Deps(
-        repo=repo,
-        hasher=RespondentHasher("test-secret"),
-        question_sets=QuestionSets.load(),
-        k=3,
-        messengers={PLATFORM: platform},
-        clock=clock,
-        refresh_delay=0.0,
-    )
+    deps = deps_for_tests(repo, platform, clock)
     core = Core(deps)
     runner = StepRunner(deps, core.polls, core.digests, owner=owner, concurrency=concurrency)
     scheduler = Scheduler(runner, clock=clock, max_sleep=TEST_MAX_SLEEP)

@@ -16,8 +16,12 @@ from dataclasses import dataclass, field
 
 from bot.actions import VOTE, VoteValue
 from bot.cards import Actions, Card, Select
+from bot.context import Deps
 from bot.core import Core
 from bot.domain import Actor, ChannelRef, Destination, Poll
+from bot.ports import Clock, Messenger, Repository
+from bot.privacy import RespondentHasher
+from bot.questions import QuestionSets
 from bot.replies import Reply
 
 PLATFORM = "test"
@@ -126,3 +130,16 @@ def poll_actions(card: Card) -> list[tuple[str, str]]:
         elif isinstance(block, Select):
             found += [(block.action, o.value) for o in block.options]
     return found
+
+
+def deps_for_tests(repo: Repository, messenger: Messenger, clock: Clock) -> Deps:
+    """The core's dependencies as tests use them: k = 3, a fixed secret, one platform."""
+    return Deps(
+        repo=repo,
+        hasher=RespondentHasher("test-secret"),
+        question_sets=QuestionSets.load(),
+        k=3,
+        messengers={PLATFORM: messenger},
+        clock=clock,
+        refresh_delay=0.0,
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.errors import ConfigError
@@ -16,6 +17,9 @@ from bot.errors import ConfigError
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 #: Execution option that makes a SQLite transaction take the write lock at BEGIN.
 WRITE = "bridgepulse_write"
+#: Seconds a pooled PostgreSQL connection may sit unused before it is pinged at check-out.
+IDLE_PING_SECONDS = 5.0
+_IDLE_SINCE = "bridgepulse_idle_since"
 
 
 def parse_database_url(url: str) -> URL:
@@ -59,15 +63,16 @@ def create_engine(
     connect_args: dict[str, Any] = {"command_timeout": command_timeout, "timeout": 10}
     if schema:
         connect_args["server_settings"] = {"search_path": schema}
-    return create_async_engine(
+    engine = create_async_engine(
         parsed,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=1800,
         connect_args=connect_args,
         **codec,
     )
+    _ping_when_idle(engine)
+    return engine
 
 
 def _dumps(value: Any) -> str:
@@ -100,6 +105,32 @@ def _sqlite_transactions(engine: AsyncEngine) -> None:
     def _begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get(WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled PostgreSQL connection before use only if it sat idle for IDLE_PING_SECONDS.
+
+    SQLAlchemy's `pool_pre_ping` pings at every check-out, and on asyncpg a ping is three round
+    trips (BEGIN, a ping, ROLLBACK): under a burst of clicks a fifth of the server's database
+    time. A connection used a moment ago has just shown it works; one idle longer (the database
+    may have restarted meanwhile) is pinged, and one that fails is replaced, as with pre_ping.
+    A connection that dies while busy fails its statement either way (StoreUnavailable: "try
+    again"), and SQLAlchemy then replaces every pooled connection older than it.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:  # the pool replaces the connection and checks out again
+            raise DisconnectionError("pooled connection failed its ping") from exc
 
 
 def is_postgres(engine: AsyncEngine) -> bool:

@@ -391,18 +391,26 @@ class FakeSlack:
         return web.Response(text=f"OK - {len(upload.content)}")
 
     async def _response(self, request: web.Request) -> web.Response:
-        try:
-            body = json.loads(await request.read())
-        except ValueError:
-            return web.Response(status=400, text="invalid_payload")
-        if not isinstance(body, dict):
-            return web.Response(status=400, text="invalid_payload")
-        blocks = body.get("blocks")
-        if blocks is not None and (error := _blocks_error(blocks, MAX_MESSAGE_BLOCKS)):
-            return web.Response(status=400, text=error)
+        body = self.read_response(await request.read())
+        if isinstance(body, str):
+            return web.Response(status=400, text=body)
         self.responses[request.match_info["response_id"]].append(body)
         await self._notify()
         return web.Response(text="ok")
+
+    @staticmethod
+    def read_response(raw: bytes) -> Args | str:
+        """A body posted to a response_url as Slack checks it: the message, or the error."""
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return "invalid_payload"
+        if not isinstance(body, dict):
+            return "invalid_payload"
+        blocks = body.get("blocks")
+        if blocks is not None and (error := _blocks_error(blocks, MAX_MESSAGE_BLOCKS)):
+            return error
+        return body
 
     # ---- methods ------------------------------------------------------------------------------
 

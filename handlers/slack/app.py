@@ -112,6 +112,7 @@ class SlackAdapter:
     bolt: AsyncApp
     messenger: SlackMessenger
     session: aiohttp.ClientSession
+    reply_session: aiohttp.ClientSession
     background: Background
     routes: SlackRoutes | None
     socket_mode: AsyncSocketModeHandler | None
@@ -141,6 +142,7 @@ class SlackAdapter:
         if self.socket_mode is not None:
             await self.socket_mode.close_async()  # type: ignore[no-untyped-call]
         await self.session.close()
+        await self.reply_session.close()
 
 
 async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) -> SlackAdapter:
@@ -172,9 +174,11 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         client, tokens, conversations=deps.repo, clock=deps.clock, pacer=pacer
     )
     background = Background(deps.telemetry)
-    replies = ReplyDelivery(messenger, session, deps.telemetry)
+    reply_session = aiohttp.ClientSession()
+    replies = ReplyDelivery(messenger, reply_session, deps.telemetry)
+    clicks = actions.Clicks(core=core, replies=replies, background=background)
     # Clicks first: Bolt tries listeners in order, and clicks are most of the traffic.
-    actions.register(bolt, core=core, replies=replies, background=background)
+    clicks.register(bolt)
     commands.register(bolt, core=core, replies=replies, background=background)
     events.register(
         bolt,
@@ -193,6 +197,7 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
             signature=SignatureCheck(settings.slack_signing_secret),
             telemetry=deps.telemetry,
             oauth=bolt.oauth_flow,
+            clicks=clicks,
         )
         if settings.slack_signing_secret
         else None
@@ -203,7 +208,9 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         else None
     )
     log.info("Slack: %s, Web API at %s", mode.value, api_url)
-    return SlackAdapter(mode, core, bolt, messenger, session, background, routes, socket_mode)
+    return SlackAdapter(
+        mode, core, bolt, messenger, session, reply_session, background, routes, socket_mode
+    )
 
 
 #: Where `mount` leaves the adapter on the aiohttp app (tests wait on `drain()` through it).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 import aiohttp
@@ -40,6 +41,7 @@ class ReplyDelivery:
     def __init__(
         self, messenger: SlackMessenger, session: aiohttp.ClientSession, telemetry: Telemetry
     ) -> None:
+        """`session`: a plain aiohttp session for response_url posts (timed here)."""
         self._messenger = messenger
         self._session = session
         self._telemetry = telemetry
@@ -64,9 +66,10 @@ class ReplyDelivery:
             await self._messenger.post(to=origin.actor.person, card=card)
 
     async def _respond(self, card: Card, origin: Origin) -> bool:
-        """Post to the response_url; False (and logged) if Slack did not take it. Posted with
-        the shared session directly (a webhook client per reply cost more than the post): a
-        429 waits `Retry-After`, 5xx and dropped connections are retried with back-off."""
+        """Post to the response_url; False (and logged) if Slack did not take it. Posted with a
+        plain session, timed here (a webhook client per reply, or aiohttp's trace hooks, cost a
+        good part of what the post costs): a 429 waits `Retry-After`, 5xx and dropped
+        connections are retried with back-off."""
         assert origin.response_url is not None
         rendered = render.message(card)
         body = orjson.dumps(
@@ -79,16 +82,19 @@ class ReplyDelivery:
         )
         for attempt in range(_ATTEMPTS):
             last = attempt == _ATTEMPTS - 1
+            started = time.perf_counter()
             try:
                 async with self._session.post(
                     origin.response_url, data=body, headers=_JSON, timeout=_TIMEOUT
                 ) as response:
                     await response.read()
+                    self._timed(started, str(response.status))
                     if response.status == 200:
                         return True
                     retry = response.status == 429 or response.status >= 500
                     wait = _retry_after(response.headers.get("Retry-After"), attempt)
             except (aiohttp.ClientError, TimeoutError):
+                self._timed(started, "connection_error")
                 if last:
                     log.warning("response_url unreachable", exc_info=True)
                     break
@@ -100,6 +106,12 @@ class ReplyDelivery:
             await asyncio.sleep(wait)
         self._telemetry.count("errors", kind="slack_response_url")
         return False
+
+    def _timed(self, started: float, status: str) -> None:
+        """The same metrics `webapi.timed_session` keeps for Web API calls."""
+        seconds = time.perf_counter() - started
+        self._telemetry.observe("slack_api_seconds", seconds, method="response_url")
+        self._telemetry.count("slack_api_calls", method="response_url", status=status)
 
 
 _ATTEMPTS = 3

@@ -2,7 +2,7 @@
 
 Order on `/slack/events`: the signature first (401 on anything forged, stale, missing or
 tampered, before the body is even parsed), then `payloads.check` (4xx for what Slack never
-sends), then Bolt. Nothing reaching Slack is a 5xx: Slack shows "dispatch_failed" for a failed
+sends), then a click goes straight to `Clicks` and everything else to Bolt. Nothing reaching Slack is a 5xx: Slack shows "dispatch_failed" for a failed
 command and redelivers a failed event, so a failure after the checks becomes a polite 200.
 """
 
@@ -24,6 +24,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.core import SORRY
 from bot.ports import Telemetry
+from handlers.slack.listeners.actions import Clicks
 from handlers.slack.listeners.commands import COMMANDS
 from handlers.slack.payloads import Checked, Refused, check
 
@@ -59,8 +60,10 @@ class SlackRoutes:
         signature: SignatureCheck,
         telemetry: Telemetry,
         oauth: AsyncOAuthFlow | None,
+        clicks: Clicks,
     ) -> None:
         self._bolt = bolt
+        self._clicks = clicks
         self._signature = signature
         self._telemetry = telemetry
         self._oauth = oauth
@@ -84,6 +87,11 @@ class SlackRoutes:
             return web.json_response({"error": checked.reason}, status=checked.status)
         if early := _answer_without_bolt(checked):
             return early
+        if checked.kind == "interaction":
+            # Slack sends clicks only from workspaces that have the app installed, signed;
+            # Bolt's dispatch would add its authorisation and matching and decide nothing.
+            self._clicks.take(checked.body)
+            return web.Response(status=200)
         try:
             # A parsed body goes to Bolt in its dict form ("socket_mode" is Bolt's name for
             # that). Building the request reads fields too (a url_verification envelope with

@@ -1,7 +1,8 @@
 """The Slack Web API client: one timed HTTP session, Slack's retry handlers, a base URL setting.
 
-Every call (Web API, file uploads, response_url posts) goes through one aiohttp session whose
-trace hooks time it for Prometheus, so latency is measured wherever the call is made from.
+Every Web API call and file upload goes through one aiohttp session whose trace hooks time it
+for Prometheus, so latency is measured wherever the call is made from (response_url posts, one
+per click, use a plain session and are timed by `replies.ReplyDelivery` under the same names).
 """
 
 from __future__ import annotations

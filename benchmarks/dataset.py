@@ -29,6 +29,9 @@ START = datetime(2025, 11, 24, 8, 0, tzinfo=UTC)  # a Monday, 52 weeks before th
 WORKSPACE_SIZE = 500
 K = 5
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+#: What `generate` stores, for `--reuse`: bumped when it changes (2: results keep the study
+#: comparison's counts of 4–5 answers, `Figures.agreement`).
+FORMAT = 2
 
 
 @dataclass(frozen=True)

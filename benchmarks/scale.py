@@ -12,23 +12,34 @@ import json
 import random
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from benchmarks.dataset import START, WORKSPACE_SIZE, Shape, load_postgres, load_sqlite, member_id
+from benchmarks.dataset import (
+    FORMAT,
+    START,
+    WORKSPACE_SIZE,
+    Shape,
+    load_postgres,
+    load_sqlite,
+    member_id,
+)
 from benchmarks.stats import NO_TARGET, BenchResult, percentile
 from bot.cards import Card
 from bot.context import Deps
 from bot.core import Core
-from bot.domain import Actor, Channel, ChannelRef, Destination, PersonRef
+from bot.domain import Actor, AnswerRecord, Channel, ChannelRef, Destination, PersonRef
 from bot.heap import settle_after_startup
-from bot.insight.summary import draft
+from bot.insight.nudge_rules import REPEAT_DAYS
+from bot.insight.summary import draft, needs_answers
+from bot.ports import NudgeRecord
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
-from bot.trends import TREND_POLLS
+from bot.trends import TREND_POLLS, ScoreReport
 from storage.engine import create_engine, is_postgres
 from storage.migrate import migrate
 from storage.repository import SqlRepository
@@ -72,7 +83,7 @@ def _remove_sqlite(path: Path) -> None:
 async def prepare(backend: str, shape: Shape, *, reuse: bool) -> tuple[str, float | None]:
     """A loaded database for `shape`; returns its URL and the load time (None when reused)."""
     marker = DATA / f"{backend}-shape.json"
-    wanted = json.dumps(shape.__dict__)
+    wanted = json.dumps({**shape.__dict__, "format": FORMAT})
     if backend == "sqlite":
         DATA.mkdir(exist_ok=True)
         path = DATA / "scale.db"
@@ -302,33 +313,58 @@ async def close_in_bulk(core: Core) -> None:
             await repo.store_result(poll_id=poll.id, result=results.score(poll, answers[poll.id]))
 
 
+@dataclass
+class SummaryReads:
+    """What one batch of summaries is drafted from."""
+
+    reports: dict[int, ScoreReport]
+    answers: dict[int, list[AnswerRecord]]
+    nudges: dict[int, list[NudgeRecord]]
+
+
+async def summary_reads(core: Core, batch: Sequence[Channel]) -> SummaryReads:
+    """A batch's trends (13 pulses), nudges of the last four weeks, and the newest polls'
+    answers where their stored result lacks the study comparison's counts (older results)."""
+    deps = core.deps
+    reports = await core.results.reports(batch, polls=TREND_POLLS + 1)
+    stale = [r.points[-1].poll.id for r in reports.values() if needs_answers(r.points[-1].result)]
+    answers = await deps.repo.answers_of_polls(poll_ids=stale)
+    since = CLOSE_AT - timedelta(days=REPEAT_DAYS)
+    nudges = await deps.repo.nudges_since_many(channel_ids=[c.id for c in batch], since=since)
+    return SummaryReads(reports, answers, nudges)
+
+
 async def all_summaries(core: Core) -> int:
     """Every channel's summary of its newest (closed) poll, from batched reads and the same
-    pure `draft` the close step uses."""
+    pure `draft` the close step uses; the next batch is read while this one is drafted."""
     deps, results = core.deps, core.results
     channels = await deps.repo.scheduled_channels()
-    since = CLOSE_AT - timedelta(days=28)
+    batches = [channels[s : s + WORKSPACE_SIZE] for s in range(0, len(channels), WORKSPACE_SIZE)]
     done = 0
-    for start in range(0, len(channels), WORKSPACE_SIZE):
-        batch = channels[start : start + WORKSPACE_SIZE]
-        reports = await results.reports(batch, polls=TREND_POLLS + 1)
-        newest = {c.id: reports[c.id].points[-1].poll for c in batch}
-        answers = await deps.repo.answers_of_polls(poll_ids=[p.id for p in newest.values()])
-        nudges = await deps.repo.nudges_since_many(channel_ids=[c.id for c in batch], since=since)
-        for channel in batch:
-            poll = newest[channel.id]
+    reading = asyncio.create_task(summary_reads(core, batches[0])) if batches else None
+    for i, batch in enumerate(batches):
+        assert reading is not None
+        reads = await reading
+        if i + 1 < len(batches):
+            reading = asyncio.create_task(summary_reads(core, batches[i + 1]))
+        for n, channel in enumerate(batch):
+            report = reads.reports[channel.id]
+            poll = report.points[-1].poll
             summary, _record = draft(
                 channel,
                 poll,
-                reports[channel.id],
-                answers[poll.id],
+                report,
+                reads.answers.get(poll.id),
                 results.question_set(poll),
-                nudges=nudges[channel.id],
+                nudges=reads.nudges[channel.id],
                 k=deps.k,
                 now=CLOSE_AT,
             )
             assert summary.result.participation.total > 0
+            assert summary.comparisons or not summary.result.published
             done += 1
+            if n % 50 == 49:  # let the next batch's reads go on between drafts
+                await asyncio.sleep(0)
     return done
 
 

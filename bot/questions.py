@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -90,14 +91,27 @@ class QuestionSet(BaseModel):
         return self
 
     def by_role(self, role: Role) -> Question:
-        return next(q for q in self.questions if q.role == role)
+        return self._roles[role]
 
     def rotating_item(self, imperative: int) -> Question:
-        return next(q for q in self.rotating if q.imperative == imperative)
+        return self._items[imperative]
 
     def for_poll(self, poll_number: int) -> tuple[Question, ...]:
         """The questions of poll `poll_number`, in the order they are shown."""
-        return (*self.questions, self.rotating_item(rotating_imperative(poll_number)))
+        return self._polls[rotating_imperative(poll_number)]
+
+    # Look-ups a summary makes hundreds of times (nudge rules, readings), worked out once.
+    @cached_property
+    def _roles(self) -> dict[str, Question]:
+        return {q.role: q for q in self.questions}
+
+    @cached_property
+    def _items(self) -> dict[int, Question]:
+        return {q.imperative: q for q in self.rotating}
+
+    @cached_property
+    def _polls(self) -> dict[int, tuple[Question, ...]]:
+        return {q.imperative: (*self.questions, q) for q in self.rotating}
 
     def likert_label(self, value: str) -> str:
         return self.scale.get(value, value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -21,6 +21,8 @@ from bot.questions import LIKERT_VALUES, Question, QuestionSet
 COMPONENTS = ("trust", "priority", "lever", "rotating")
 #: Decimals kept in published levels, gaps, shares and components.
 PRECISION = 4
+#: Likert answers that agree (4 Agree, 5 Strongly agree): the study's "share answering 4–5".
+AGREE = frozenset({"4", "5"})
 _SIDE_BY_VALUE = {s.value: s for s in Side}
 
 
@@ -69,7 +71,9 @@ class Figures:
 
     `levels[q][side]` is L_s on the 0..1 scale; `gaps[q]` is 4 × (L_m − L_it) in points of the
     1–5 scale; `components` maps a component key to its value in 0..1 and `component_imperative`
-    to the imperative it belongs to; `lever_shares[side][option]` is p_s(option).
+    to the imperative it belongs to; `lever_shares[side][option]` is p_s(option);
+    `agreement[q][side]` is (answers 4–5, answers) for the study comparison, None in results
+    stored before it was kept (their comparison is counted from the answers).
     """
 
     score: int | None
@@ -79,9 +83,10 @@ class Figures:
     levels: dict[str, dict[Side, float]]
     gaps: dict[str, float]
     lever_shares: dict[Side, dict[str, float]]
+    agreement: dict[str, dict[Side, tuple[int, int]]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "score": self.score,
             "components": self.components,
             "component_imperative": self.component_imperative,
@@ -90,6 +95,11 @@ class Figures:
             "gaps": self.gaps,
             "lever_shares": {s.value: sh for s, sh in self.lever_shares.items()},
         }
+        if self.agreement is not None:
+            data["agreement"] = {
+                q: {s.value: list(n) for s, n in per.items()} for q, per in self.agreement.items()
+            }
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Figures:
@@ -103,40 +113,75 @@ class Figures:
             levels={q: {side[s]: v for s, v in lv.items()} for q, lv in data["levels"].items()},
             gaps=dict(data["gaps"]),
             lever_shares={side[s]: dict(sh) for s, sh in data["lever_shares"].items()},
+            agreement=_agreement_from(data.get("agreement")),
         )
 
 
-@dataclass(frozen=True, slots=True)
-class PollResult:
-    """The outcome of one poll: counts always, figures only at or above the threshold k."""
+def _agreement_from(
+    data: Mapping[str, Any] | None,
+) -> dict[str, dict[Side, tuple[int, int]]] | None:
+    if data is None:
+        return None
+    side = _SIDE_BY_VALUE
+    return {q: {side[s]: (n[0], n[1]) for s, n in per.items()} for q, per in data.items()}
 
-    k: int
-    participation: Participation
-    figures: Figures | None = field(default=None)
+
+class PollResult:
+    """The outcome of one poll: counts always, figures only at or above the threshold k.
+
+    A stored result decodes its figures when they are first asked for: a trend reads 13
+    results, and most readers use the figures of one or two and the scores of the rest."""
+
+    __slots__ = ("_figures", "_stored", "k", "participation")
+
+    def __init__(
+        self, k: int, participation: Participation, figures: Figures | None = None
+    ) -> None:
+        self.k = k
+        self.participation = participation
+        self._figures = figures
+        self._stored: Mapping[str, Any] | None = None
+
+    @property
+    def figures(self) -> Figures | None:
+        stored = self._stored
+        if stored is not None:
+            self._figures, self._stored = Figures.from_dict(stored), None
+        return self._figures
 
     @property
     def published(self) -> bool:
-        return self.figures is not None
+        return self._stored is not None or self._figures is not None
 
     @property
     def score(self) -> int | None:
-        return self.figures.score if self.figures else None
+        if self._stored is not None:
+            score: int | None = self._stored["score"]
+            return score
+        return self._figures.score if self._figures else None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PollResult):
+            return NotImplemented
+        mine, theirs = (self.k, self.participation), (other.k, other.participation)
+        return mine == theirs and self.figures == other.figures
+
+    def __repr__(self) -> str:
+        return f"PollResult(k={self.k}, participation={self.participation}, figures={self.figures})"
 
     def to_dict(self) -> dict[str, Any]:
+        figures = self.figures
         return {
             "k": self.k,
             "participation": self.participation.to_dict(),
-            "figures": self.figures.to_dict() if self.figures else None,
+            "figures": figures.to_dict() if figures else None,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PollResult:
-        figures = data.get("figures")
-        return cls(
-            k=int(data["k"]),
-            participation=Participation.from_dict(data["participation"]),
-            figures=Figures.from_dict(figures) if figures else None,
-        )
+        result = cls(int(data["k"]), Participation.from_dict(data["participation"]))
+        result._stored = data.get("figures") or None
+        return result
 
 
 def round_half_up(value: Fraction) -> int:
@@ -195,12 +240,14 @@ def _figures(answers: list[AnswerRecord], questions: list[Question]) -> Figures:
     levels: dict[str, dict[Side, float]] = {}
     gaps: dict[str, float] = {}
     lever_shares: dict[Side, dict[str, float]] = {}
+    agreement: dict[str, dict[Side, tuple[int, int]]] = {}
     for q in questions:
         key = q.role
         per_side = {s: values.get((q.id, s), []) for s in SCORED_SIDES}
         if q.is_likert:
             means = {s: _mean(v) for s, v in per_side.items() if v}
             levels[q.id] = {s: _float(m) for s, m in means.items()}
+            agreement[q.id] = {s: agreeing(v) for s, v in per_side.items() if v}
             if len(means) == 2:
                 l_m, l_it = means[Side.MARKETING], means[Side.IT]
                 exact[key] = likert_component(l_m, l_it)
@@ -226,7 +273,14 @@ def _figures(answers: list[AnswerRecord], questions: list[Question]) -> Figures:
         levels=levels,
         gaps=gaps,
         lever_shares=lever_shares,
+        agreement=agreement,
     )
+
+
+def agreeing(values: Iterable[str]) -> tuple[int, int]:
+    """(answers of 4 or 5, answers) among one side's answers to a likert question."""
+    counted = list(values)
+    return sum(1 for v in counted if v in AGREE), len(counted)
 
 
 def _accepted_values(question: Question) -> frozenset[str]:

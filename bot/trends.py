@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import Poll
+from bot.imperatives import IMPERATIVES
 from bot.scoring import Participation, PollResult
 
 TREND_POLLS = 12
@@ -44,7 +45,21 @@ class ScoreReport:
 
     k: int
     points: tuple[TrendPoint, ...]
-    per_imperative: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def per_imperative(self) -> dict[int, tuple[int, int]]:
+        """Each imperative's latest published score and the pulse it is from. Worked out when
+        asked: it decodes older pulses' figures, which summaries and digests do not need."""
+        found: dict[int, tuple[int, int]] = {}
+        for point in reversed(self.points):
+            figures = point.result.figures
+            if figures is None:
+                continue
+            for imperative, score in figures.per_imperative.items():
+                found.setdefault(imperative, (score, point.poll.number))
+            if len(found) == len(IMPERATIVES):  # older pulses cannot change any of them
+                break
+        return dict(sorted(found.items()))
 
     @property
     def current(self) -> TrendPoint | None:
@@ -77,18 +92,7 @@ class ScoreReport:
 def build_report(points: list[TrendPoint], *, k: int) -> ScoreReport:
     """Assemble the report from the channel's latest polls, oldest first (the caller chose how
     many: TREND_POLLS for messages, every poll for an export)."""
-    per_imperative: dict[int, tuple[int, int]] = {}
-    for point in reversed(points):
-        figures = point.result.figures
-        if figures is None:
-            continue
-        for imperative, score in figures.per_imperative.items():
-            per_imperative.setdefault(imperative, (score, point.poll.number))
-    return ScoreReport(
-        k=k,
-        points=tuple(points),
-        per_imperative=dict(sorted(per_imperative.items())),
-    )
+    return ScoreReport(k=k, points=tuple(points))
 
 
 def opened_label(moment: datetime) -> str:

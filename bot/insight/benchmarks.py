@@ -2,22 +2,23 @@
 Disconnect"), derived from this week's answers.
 
 Each equivalent is the share of a group answering 4 or 5 (Agree / Strongly agree) to one of
-our questions. They are per-side figures, so they only exist for polls that meet the privacy
-threshold. The study asked executives once; we ask the team weekly, so the comparison is a
+our questions, counted when the poll closes and kept with its result (`Figures.agreement`).
+They are per-side figures, so they only exist for polls that meet the privacy threshold. The
+study asked executives once; we ask the team weekly, so the comparison is a
 prompt for discussion, not a like-for-like statistic.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.domain import SCORED_SIDES, AnswerRecord, Side
-from bot.questions import QuestionSet
+from bot.questions import LIKERT_VALUES, QuestionSet
+from bot.scoring import agreeing
 
 STUDY = "Accenture Interactive, “The CMO–CIO Disconnect”"
-AGREE = frozenset({"4", "5"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,20 +72,27 @@ class Comparison:
 def compare(
     answers: Iterable[AnswerRecord], qset: QuestionSet, poll_number: int
 ) -> list[Comparison]:
-    """Shares answering 4–5 for every benchmark whose question and group have answers.
+    """`compare_counts` counted from the poll's answers, for results stored before the counts
+    were kept with them. Call it only for a poll that meets the privacy threshold."""
+    asked = {q.id for q in qset.for_poll(poll_number) if q.is_likert}
+    values: dict[str, dict[Side, list[str]]] = {}
+    for a in answers:
+        if a.question_id in asked and a.side in SCORED_SIDES and a.value in LIKERT_VALUES:
+            values.setdefault(a.question_id, {}).setdefault(a.side, []).append(a.value)
+    counts = {q: {s: agreeing(v) for s, v in per.items()} for q, per in values.items()}
+    return compare_counts(counts, qset)
 
-    Call it only for a poll that meets the privacy threshold."""
-    asked = {q.id for q in qset.for_poll(poll_number)}
+
+def compare_counts(
+    agreement: Mapping[str, Mapping[Side, tuple[int, int]]], qset: QuestionSet
+) -> list[Comparison]:
+    """Shares answering 4–5 for every benchmark whose question and group have answers, from
+    the poll's (answers 4–5, answers) per likert question and side (`Figures.agreement`)."""
     found = []
     for b in BENCHMARKS:
-        question = qset.by_role(b.role)
-        sides = (b.side,) if b.side else SCORED_SIDES
-        values = [
-            a.value
-            for a in answers
-            if a.question_id == question.id and a.question_id in asked and a.side in sides
-        ]
-        if values:
-            share = sum(1 for v in values if v in AGREE) / len(values)
-            found.append(Comparison(b, share, len(values)))
+        per_side = agreement.get(qset.by_role(b.role).id, {})
+        counted = [per_side[s] for s in ((b.side,) if b.side else SCORED_SIDES) if s in per_side]
+        answers = sum(n for _agree, n in counted)
+        if answers:
+            found.append(Comparison(b, sum(agree for agree, _n in counted) / answers, answers))
     return found

@@ -91,9 +91,15 @@ def _vars(figures: Figures, qset: QuestionSet, poll_number: int) -> _Vars:
 
 
 def nudge_for(
-    rule: NudgeRule, figures: Figures, qset: QuestionSet, poll_number: int
+    rule: NudgeRule,
+    figures: Figures,
+    qset: QuestionSet,
+    poll_number: int,
+    *,
+    variables: _Vars | None = None,
 ) -> Nudge | None:
-    """The rule's nudge for one poll's figures, or None when the rule does not fire."""
+    """The rule's nudge for one poll's figures, or None when the rule does not fire.
+    `variables` are the figures' `_vars` when the caller words several rules."""
     metric = METRICS[rule.metric]
     value = metric(figures, qset, poll_number)
     if value is None:
@@ -101,7 +107,8 @@ def nudge_for(
     past = value - rule.threshold if rule.when == "at_least" else rule.threshold - value
     if past < 0:
         return None
-    variables = _vars(figures, qset, poll_number)
+    if variables is None:
+        variables = _vars(figures, qset, poll_number)
     return Nudge(
         rule,
         value,
@@ -119,7 +126,12 @@ def candidates(
     rules: Sequence[NudgeRule] = RULES,
 ) -> list[Nudge]:
     """Every rule that fires, most urgent first (rules' order breaks ties)."""
-    fired = [n for r in rules if (n := nudge_for(r, figures, qset, poll_number)) is not None]
+    variables = _vars(figures, qset, poll_number)
+    fired = [
+        n
+        for r in rules
+        if (n := nudge_for(r, figures, qset, poll_number, variables=variables)) is not None
+    ]
     return sorted(fired, key=lambda n: -n.severity)
 
 

@@ -40,21 +40,23 @@ class SideLevels:
 
 def likert_levels(figures: Figures, qset: QuestionSet, poll_number: int) -> list[SideLevels]:
     """Every likert question asked in the poll that both sides answered, in the poll's order."""
-    rows = []
-    for q in qset.for_poll(poll_number):
-        lv = figures.levels.get(q.id, {})
-        if q.is_likert and all(s in lv for s in SCORED_SIDES):
-            rows.append(SideLevels(q, on_scale(lv[Side.MARKETING]), on_scale(lv[Side.IT])))
-    return rows
+    rows = (_side_levels(figures, q) for q in qset.for_poll(poll_number))
+    return [r for r in rows if r is not None]
 
 
 def levels_of(
     figures: Figures, qset: QuestionSet, poll_number: int, question_id: str
 ) -> SideLevels | None:
-    return next(
-        (r for r in likert_levels(figures, qset, poll_number) if r.question.id == question_id),
-        None,
-    )
+    """One question's row of `likert_levels`, if it has one (nudge rules read several each)."""
+    asked = next((q for q in qset.for_poll(poll_number) if q.id == question_id), None)
+    return _side_levels(figures, asked) if asked is not None else None
+
+
+def _side_levels(figures: Figures, q: Question) -> SideLevels | None:
+    lv = figures.levels.get(q.id)
+    if not q.is_likert or lv is None or not all(s in lv for s in SCORED_SIDES):
+        return None
+    return SideLevels(q, on_scale(lv[Side.MARKETING]), on_scale(lv[Side.IT]))
 
 
 def widest_gap(rows: list[SideLevels]) -> SideLevels | None:

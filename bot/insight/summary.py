@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from bot.cards import Card
 from bot.domain import AnswerRecord, Channel, Poll, Side
 from bot.formatting import plural
-from bot.insight.benchmarks import Comparison, compare
+from bot.insight.benchmarks import Comparison, compare, compare_counts
 from bot.insight.charts import Chart, ChartPoint, alt_text, chart_png
 from bot.insight.disclosure import DisclosureGuard
 from bot.insight.nudge_rules import REPEAT_DAYS
@@ -20,7 +20,7 @@ from bot.insight.nudges import FollowUp, Nudge, pick
 from bot.insight.readings import side_average
 from bot.ports import NudgeRecord
 from bot.questions import QuestionSet
-from bot.scoring import PollResult
+from bot.scoring import Figures, PollResult
 from bot.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report, opened_label
 from bot.views.summary import summary_card, withheld_card
 
@@ -82,7 +82,7 @@ def draft(
     channel: Channel,
     poll: Poll,
     report: ScoreReport,
-    answers: list[AnswerRecord],
+    answers: Sequence[AnswerRecord] | None,
     qset: QuestionSet,
     *,
     nudges: Sequence[NudgeRecord],
@@ -92,7 +92,8 @@ def draft(
 ) -> tuple[Summary, NudgeRecord | None]:
     """A closed poll's summary from what was read for it (pure), and the nudge to record.
 
-    `report` holds the channel's polls up to this one; `nudges` its last four weeks' nudges."""
+    `report` holds the channel's polls up to this one; `nudges` its last four weeks' nudges;
+    `answers` the poll's answers, needed only when `needs_answers(result)`."""
     series = tuple(p for p in report.points if p.poll.number <= poll.number and not p.poll.is_open)[
         -TREND_POLLS:
     ]
@@ -112,10 +113,26 @@ def draft(
         series,
         choice.nudge,
         choice.follow_up,
-        tuple(compare(answers, qset, poll.number)),
+        tuple(_comparisons(figures, answers, qset, poll.number)),
         not_separable,
     )
     return summary, choice.record
+
+
+def needs_answers(result: PollResult) -> bool:
+    """Whether a summary of this result needs the poll's answers: published results stored
+    before the study comparison's counts were kept with them."""
+    return result.figures is not None and result.figures.agreement is None
+
+
+def _comparisons(
+    figures: Figures, answers: Sequence[AnswerRecord] | None, qset: QuestionSet, number: int
+) -> list[Comparison]:
+    if figures.agreement is not None:
+        return compare_counts(figures.agreement, qset)
+    if answers is None:
+        raise ValueError("a result stored without the agreement counts needs the poll's answers")
+    return compare(answers, qset, number)
 
 
 class SummaryService:

@@ -311,3 +311,59 @@ def test_score_matches_an_independent_float_oracle(
         parts.append(sum(min(pm.get(o, 0.0), p) for o, p in pi.items()))
     expected = 100 * sum(parts) / len(parts)
     assert abs(score(m + it, k=3).score - expected) <= 0.5 + 1e-9  # type: ignore[operator]
+
+
+# --- what a stored result keeps ----------------------------------------------------------------
+
+
+def test_agreement_counts_answers_of_4_and_5_per_likert_question_and_side() -> None:
+    records = answers(M, "trust", ["5", "4", "3", "2", "1"])
+    records += answers(IT, "trust", ["4", "4", "4", "1", "2", "5"])
+    records += answers(M, "priority", ["1"] * 5)
+    records += answers(IT, "lever", ["privacy"] * 5)
+    records += answers(OTHER, "trust", ["5"] * 3)  # not a scored side: not counted
+    result = score(records)
+    assert result.figures is not None
+    assert result.figures.agreement == {
+        "trust": {M: (2, 5), IT: (4, 6)},
+        "priority": {M: (0, 5)},
+        "imperative_1": {},
+    }
+
+
+def test_below_k_no_agreement_counts_are_kept() -> None:
+    records = answers(M, "trust", ["5"] * 5) + answers(IT, "trust", ["5"] * 4)
+    result = score(records)
+    assert result.figures is None and "agreement" not in str(result.to_dict())
+
+
+@settings(max_examples=200, deadline=None)
+@given(side_answers(M, 3), side_answers(IT, 3))
+def test_a_stored_result_reads_back_equal(m: list[AnswerRecord], it: list[AnswerRecord]) -> None:
+    result = score(m + it, k=3)
+    back = PollResult.from_dict(result.to_dict())
+    # score and published come without decoding the figures; then the figures are the same
+    assert back.score == result.score and back.published == result.published
+    assert back.participation == result.participation and back.k == result.k
+    assert back == result
+    assert result.figures is not None and back.figures is not None
+    assert back.figures.agreement == result.figures.agreement
+
+
+def test_a_result_stored_before_agreement_counts_reads_back_without_them() -> None:
+    records = []
+    for side in (M, IT):
+        records += answers(side, "trust", ["4"] * 5) + answers(side, "lever", ["privacy"] * 5)
+    stored = score(records).to_dict()
+    del stored["figures"]["agreement"]
+    old = PollResult.from_dict(stored)
+    assert old.score == score(records).score
+    assert old.figures is not None and old.figures.agreement is None
+    assert "agreement" not in str(old.to_dict())
+
+
+def test_a_result_below_k_reads_back_unpublished() -> None:
+    result = score(answers(M, "trust", ["5"] * 2))
+    back = PollResult.from_dict(result.to_dict())
+    assert not back.published and back.score is None and back.figures is None
+    assert back == result and back.participation == Participation(marketing=2)

@@ -4,16 +4,24 @@
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
 
 from bot.cards import Card, Facts, Image
-from bot.domain import Visibility
+from bot.domain import AnswerRecord, Channel, ChannelRef, Poll, Side, Visibility
 from bot.imperatives import IMPERATIVES
+from bot.insight.summary import draft, needs_answers
 from bot.questions import default_question_set
+from bot.scoring import Participation, PollResult, compute_result
+from bot.trends import TrendPoint, build_report
 from tests.insight import reference
 from tests.insight.conftest import Team, engineer, marketer, staffed, uniform
 
 QSET = default_question_set()
 LEVERS = ("customer_data", "privacy", "speed", "reliability")
+MOMENT = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 
 
 def varied(seed: int) -> dict[str, dict[str, str]]:
@@ -200,3 +208,58 @@ async def test_alignment_after_close_agrees_with_the_summary(team: Team) -> None
     reply = await team.admin.says("/alignment")
     assert reply.visibility is Visibility.EPHEMERAL
     assert f"{reference.score(week)}/100" in reply.card.text()
+
+
+async def test_the_study_comparison_is_the_same_from_stored_counts_and_from_old_results(
+    team: Team,
+) -> None:
+    """Results stored before the counts of 4–5 answers were kept with them are summarised from
+    the poll's answers, with the same figures."""
+    await staffed(team)
+    week = varied(4)
+    first = await team.week(week)
+    study = facts(first)
+    marketing_priority = [a["priority"] for name, a in week.items() if name.startswith("UMKTQ")]
+    agree = sum(v in ("4", "5") for v in marketing_priority) * 100 // len(marketing_priority)
+    assert study["Marketing making co-operation a top priority"].startswith(f"{agree}% here")
+    core = team.chat.core
+    repo = core.deps.repo
+    channel = await repo.find_channel(ref=team.chat.channel)
+    assert channel is not None
+    (item,) = await repo.poll_history(channel_id=channel.id, limit=1)
+    stored = item.result
+    assert stored is not None and stored.figures is not None
+    assert stored.figures.agreement is not None
+    old = replace(stored.figures, agreement=None)
+    await repo.store_result(
+        poll_id=item.poll.id,
+        result=PollResult(stored.k, stored.participation, old),
+    )
+    (item,) = await repo.poll_history(channel_id=channel.id, limit=1)
+    assert item.result is not None and needs_answers(item.result)
+    await core.polls.finish(item.poll.id)
+    again = team.chat.last_post()
+    assert again.text() == first.text()
+    assert facts(again) == study
+
+
+def test_a_result_without_agreement_counts_needs_the_answers() -> None:
+    figures = compute_result(
+        [
+            AnswerRecord(f"{side.value}{n}", side, "trust", "4")
+            for side in (Side.MARKETING, Side.IT)
+            for n in range(3)
+        ],
+        question_set=QSET,
+        poll_number=1,
+        k=3,
+    ).figures
+    assert figures is not None
+    old = PollResult(3, Participation(marketing=3, it=3), replace(figures, agreement=None))
+    poll = Poll(1, 1, 1, "default", 1, 1, MOMENT, MOMENT, MOMENT, "p", None)
+    channel = Channel(1, ChannelRef("slack", "T", "C"), "c", "default", None, False, None)
+    report = build_report([TrendPoint(poll, old)], k=3)
+    with pytest.raises(ValueError, match="needs the poll's answers"):
+        draft(channel, poll, report, None, QSET, nudges=(), k=3, now=MOMENT)
+    summary, _ = draft(channel, poll, report, [], QSET, nudges=(), k=3, now=MOMENT)
+    assert summary.comparisons == ()

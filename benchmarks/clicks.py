@@ -109,6 +109,7 @@ class Run:
     answers: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     server_cpu: float = 0.0
+    driver_cpu: float = 0.0  # this process: the load generator and the fake Slack
 
     @property
     def done(self) -> int:
@@ -285,9 +286,11 @@ async def _busy(process: Server, work: Awaitable[Run]) -> Run:
     """Run `work`, noting how busy the server process was meanwhile (CPU seconds per second):
     near 100% means the server was the bottleneck, lower that it waited (for the load
     generator in this process, or for CPUs other work was using)."""
-    cpu, began = process.cpu_seconds(), time.perf_counter()
+    cpu, mine, began = process.cpu_seconds(), time.process_time(), time.perf_counter()
     run = await work
-    run.server_cpu = (process.cpu_seconds() - cpu) / (time.perf_counter() - began)
+    wall = time.perf_counter() - began
+    run.server_cpu = (process.cpu_seconds() - cpu) / wall
+    run.driver_cpu = (time.process_time() - mine) / wall
     return run
 
 
@@ -413,7 +416,11 @@ def _report(result: BenchResult, bots: list[Run], floors: list[Run], clients: in
         + ", ".join(
             f"{b.server_cpu:.0%}/{f.server_cpu:.0%}" for b, f in zip(bots, floors, strict=True)
         )
-        + f"; server CPU per click {_cpu_ms(bots):.2f} ms / {_cpu_ms(floors):.2f} ms",
+        + f"; server CPU per click {_cpu_ms(bots):.2f} ms / {_cpu_ms(floors):.2f} ms"
+        + "; load generator busy "
+        + ", ".join(
+            f"{b.driver_cpu:.0%}/{f.driver_cpu:.0%}" for b, f in zip(bots, floors, strict=True)
+        ),
     )
     result.add(
         f"click → answer latency, p99 (median of {len(bots)} rounds)",

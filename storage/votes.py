@@ -8,17 +8,13 @@ each batch reads the polls, the voters' sides and their answers in three stateme
 every click in arrival order (so two clicks on one question in one batch still leave the last
 one counting), and upserts the changes in one statement. A failed batch fails each of its
 clicks with the same error, so every caller still gets an answer for its own click.
-
-On PostgreSQL two such queues write side by side, a person's clicks always on the same one (so
-their order holds), so a click waits for at most one transaction ahead of it rather than for
-the database's round trips and the queue's. SQLite has one writer at a time: one queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,8 +30,6 @@ log = logging.getLogger(__name__)
 
 #: Most clicks written by one transaction (bounded by SQLite's host-parameter limit).
 MAX_BATCH = 400
-#: Queues writing side by side on PostgreSQL (each holds one pooled connection while writing).
-POSTGRES_WRITERS = 2
 #: stored side values back to the domain type (None: not joined yet)
 SIDES: dict[str | None, Side | None] = {None: None, **{s.value: s for s in Side}}
 
@@ -66,8 +60,8 @@ class VoteWriter:
         postgres: bool,
     ) -> None:
         self._transaction = transaction
-        lanes = POSTGRES_WRITERS if postgres else 1
-        self._lanes = [_Lane(self._write) for _ in range(lanes)]
+        self._queue: list[tuple[Click, asyncio.Future[RecordedVote]]] = []
+        self._writer: asyncio.Task[None] | None = None
         polls = select(poll.c.id, poll.c.closed_at).where(
             poll.c.id.in_(bindparam("polls", expanding=True))
         )
@@ -97,36 +91,6 @@ class VoteWriter:
         )
 
     async def record(self, click: Click) -> RecordedVote:
-        lane = self._lanes[hash(click.respondent) % len(self._lanes)]
-        return await lane.record(click)
-
-    async def _write(self, clicks: Sequence[Click]) -> list[RecordedVote]:
-        polls = sorted({c.poll_id for c in clicks})
-        people = sorted({c.respondent for c in clicks})
-        async with self._transaction() as conn:
-            closed = dict((await conn.execute(self._polls, {"polls": polls})).all())
-            sides = {
-                r.respondent: SIDES[r.side]
-                for r in await conn.execute(self._sides, {"people": people})
-            }
-            current: dict[tuple[int, str], dict[str, tuple[str, str | None]]] = {}
-            for r in await conn.execute(self._answers, {"polls": polls, "people": people}):
-                current.setdefault((r.poll_id, r.respondent), {})[r.question_id] = (r.value, r.side)
-            results, changes = _decide(clicks, closed, sides, current)
-            if changes:
-                await conn.execute(self._upsert, list(changes.values()))
-        return results
-
-
-class _Lane:
-    """One queue of clicks and the task writing it, a batch per transaction."""
-
-    def __init__(self, write: Callable[[Sequence[Click]], Awaitable[list[RecordedVote]]]) -> None:
-        self._write = write
-        self._queue: list[tuple[Click, asyncio.Future[RecordedVote]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    async def record(self, click: Click) -> RecordedVote:
         future: asyncio.Future[RecordedVote] = asyncio.get_running_loop().create_future()
         self._queue.append((click, future))
         if self._writer is None or self._writer.done():
@@ -148,6 +112,23 @@ class _Lane:
             for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
+
+    async def _write(self, clicks: Sequence[Click]) -> list[RecordedVote]:
+        polls = sorted({c.poll_id for c in clicks})
+        people = sorted({c.respondent for c in clicks})
+        async with self._transaction() as conn:
+            closed = dict((await conn.execute(self._polls, {"polls": polls})).all())
+            sides = {
+                r.respondent: SIDES[r.side]
+                for r in await conn.execute(self._sides, {"people": people})
+            }
+            current: dict[tuple[int, str], dict[str, tuple[str, str | None]]] = {}
+            for r in await conn.execute(self._answers, {"polls": polls, "people": people}):
+                current.setdefault((r.poll_id, r.respondent), {})[r.question_id] = (r.value, r.side)
+            results, changes = _decide(clicks, closed, sides, current)
+            if changes:
+                await conn.execute(self._upsert, list(changes.values()))
+        return results
 
 
 def _decide(

@@ -328,7 +328,7 @@ async def summary_reads(core: Core, batch: Sequence[Channel]) -> SummaryReads:
     deps = core.deps
     reports = await core.results.reports(batch, polls=TREND_POLLS + 1)
     stale = [r.points[-1].poll.id for r in reports.values() if needs_answers(r.points[-1].result)]
-    answers = await deps.repo.answers_of_polls(poll_ids=stale)
+    answers = await deps.repo.answers_of_polls(poll_ids=stale) if stale else {}
     since = CLOSE_AT - timedelta(days=REPEAT_DAYS)
     nudges = await deps.repo.nudges_since_many(channel_ids=[c.id for c in batch], since=since)
     return SummaryReads(reports, answers, nudges)

@@ -102,9 +102,11 @@ class ResultService:
     def _stored(self, item: PollHistoryItem) -> TrendPoint:
         result = item.result
         assert result is not None
-        if result.published and not result.participation.meets(self._deps.k):
+        k = self._deps.k
+        # published under a k at least today's, it meets today's: no need to decode the counts
+        if result.published and result.k < k and not result.participation.meets(k):
             # k was raised since this poll closed: the stricter rule applies to old polls too
-            result = PollResult(k=self._deps.k, participation=result.participation)
+            result = PollResult(k=k, participation=result.participation)
         return TrendPoint(item.poll, result)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -129,34 +129,70 @@ def _agreement_from(
 class PollResult:
     """The outcome of one poll: counts always, figures only at or above the threshold k.
 
-    A stored result decodes its figures when they are first asked for: a trend reads 13
-    results, and most readers use the figures of one or two and the scores of the rest."""
+    A stored result is decoded when first read: a trend reads 13 results, and most readers use
+    the figures of one or two and only the scores of the rest (`stored`, `from_dict`)."""
 
-    __slots__ = ("_figures", "_stored", "k", "participation")
+    __slots__ = ("_figures", "_load", "_participation", "_score", "_undecoded", "k")
 
     def __init__(
         self, k: int, participation: Participation, figures: Figures | None = None
     ) -> None:
         self.k = k
-        self.participation = participation
+        self._participation: Participation | None = participation
         self._figures = figures
-        self._stored: Mapping[str, Any] | None = None
+        #: the stored figures, not decoded yet
+        self._undecoded: Mapping[str, Any] | None = None
+        #: reads the whole stored result, not read yet; `_score` is its score meanwhile
+        self._load: Callable[[], Mapping[str, Any]] | None = None
+        self._score: int | None = None
+
+    @classmethod
+    def stored(cls, k: int, score: int | None, load: Callable[[], Mapping[str, Any]]) -> PollResult:
+        """A stored result known by its k and score (kept beside it), the rest read by `load`
+        (the `to_dict` form) when first needed."""
+        result = cls(k, Participation())
+        result._participation, result._load, result._score = None, load, score
+        return result
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PollResult:
+        result = cls(int(data["k"]), Participation.from_dict(data["participation"]))
+        result._undecoded = data.get("figures") or None
+        return result
+
+    def _read(self) -> None:
+        if self._load is not None:
+            data, self._load = self._load(), None
+            self._participation = Participation.from_dict(data["participation"])
+            self._undecoded = data.get("figures") or None
+
+    @property
+    def participation(self) -> Participation:
+        self._read()
+        assert self._participation is not None
+        return self._participation
 
     @property
     def figures(self) -> Figures | None:
-        stored = self._stored
-        if stored is not None:
-            self._figures, self._stored = Figures.from_dict(stored), None
+        self._read()
+        if self._undecoded is not None:
+            self._figures, self._undecoded = Figures.from_dict(self._undecoded), None
         return self._figures
 
     @property
     def published(self) -> bool:
-        return self._stored is not None or self._figures is not None
+        if self._load is not None and self._score is not None:
+            return True  # only published figures have a score
+        self._read()
+        return self._undecoded is not None or self._figures is not None
 
     @property
     def score(self) -> int | None:
-        if self._stored is not None:
-            score: int | None = self._stored["score"]
+        if self._load is not None and self._score is not None:
+            return self._score
+        self._read()
+        if self._undecoded is not None:
+            score: int | None = self._undecoded["score"]
             return score
         return self._figures.score if self._figures else None
 
@@ -176,12 +212,6 @@ class PollResult:
             "participation": self.participation.to_dict(),
             "figures": figures.to_dict() if figures else None,
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PollResult:
-        result = cls(int(data["k"]), Participation.from_dict(data["participation"]))
-        result._stored = data.get("figures") or None
-        return result
 
 
 def round_half_up(value: Fraction) -> int:

@@ -367,3 +367,32 @@ def test_a_result_below_k_reads_back_unpublished() -> None:
     back = PollResult.from_dict(result.to_dict())
     assert not back.published and back.score is None and back.figures is None
     assert back == result and back.participation == Participation(marketing=2)
+
+
+def test_a_stored_result_reads_its_text_only_when_more_than_the_score_is_needed() -> None:
+    records = []
+    for side in (M, IT):
+        records += answers(side, "trust", ["4"] * 5) + answers(side, "priority", ["2"] * 5)
+    result = score(records)
+    reads: list[int] = []
+
+    def load() -> dict[str, object]:
+        reads.append(1)
+        return result.to_dict()
+
+    stored = PollResult.stored(5, result.score, load)
+    assert stored.score == result.score and stored.published and stored.k == 5
+    assert reads == []
+    assert stored.participation == result.participation and reads == [1]
+    assert stored.figures == result.figures and stored == result and reads == [1]
+
+
+def test_a_stored_result_without_a_score_is_read_to_tell() -> None:
+    below = score(answers(M, "trust", ["5"] * 5))
+    stored = PollResult.stored(5, None, below.to_dict)
+    assert not stored.published and stored.score is None and stored == below
+    # figures without a score (no question both sides answered) are still published
+    odd = score(answers(M, "trust", ["5"] * 5) + answers(IT, "priority", ["5"] * 5))
+    assert odd.published and odd.score is None
+    stored = PollResult.stored(5, None, odd.to_dict)
+    assert stored.published and stored.score is None and stored.figures == odd.figures

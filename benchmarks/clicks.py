@@ -246,11 +246,24 @@ async def counted_answers(url: str) -> dict[tuple[str, str], str]:
     return {(r[0], r[1]): r[2] for r in rows}
 
 
-async def votes_created(server_url: str) -> int:
+async def server_metrics(server_url: str) -> tuple[int, str]:
+    """New votes the server counted, and where its time per click went (its own histograms)."""
     async with aiohttp.ClientSession() as http, http.get(f"{server_url}/metrics") as response:
         body = await response.text()
     match = re.search(r'bridgepulse_votes_total\{outcome="created"\} ([0-9.e+]+)', body)
-    return int(float(match.group(1))) if match else 0
+    core = _mean_ms(body, "bridgepulse_core_seconds", 'what="action"')
+    reply = _mean_ms(body, "bridgepulse_slack_api_seconds", 'method="response_url"')
+    where = f"server means over all clicks: vote {core:.1f} ms, reply post {reply:.1f} ms"
+    return (int(float(match.group(1))) if match else 0), where
+
+
+def _mean_ms(metrics: str, name: str, label: str) -> float:
+    def total(suffix: str) -> float:
+        found = re.search(rf"{name}_{suffix}\{{[^}}]*{label}[^}}]*\}} ([0-9.e+]+)", metrics)
+        return float(found.group(1)) if found else 0.0
+
+    count = total("count")
+    return 1000 * total("sum") / count if count else 0.0
 
 
 def bare_bolt(fake: TrackingSlack, folder: Path) -> AbstractAsyncContextManager[Server]:
@@ -360,11 +373,12 @@ async def run(
                     clicks += round_clicks
                 problems = fake.check_answers()
                 stored = await counted_answers(url)
-                created = await votes_created(srv.url)
+                created, where = await server_metrics(srv.url)
                 rss = srv.peak_rss_mb()
     await fake.close()
     busy = cpu.busy_percent()
     _report(result, bots, floors, clients)
+    result.notes.append(where)
     expected = (sum(map(len, crowds)) + len(warm)) * len(vote_actions(blocks))
     statuses = {200: sum(b.statuses.get(200, 0) for b in bots)}
     once = (

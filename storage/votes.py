@@ -8,20 +8,35 @@ each batch reads the polls, the voters' sides and their answers in three stateme
 every click in arrival order (so two clicks on one question in one batch still leave the last
 one counting), and upserts the changes in one statement. A failed batch fails each of its
 clicks with the same error, so every caller still gets an answer for its own click.
+
+The batch is written by one synchronous function, run by a `Runner`: on PostgreSQL inside the
+async connection (`run_sync`), on a SQLite file whole in a worker thread (see
+`engine.sqlite_twin`), so a batch waits for the event loop once, not at every statement.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Integer,
+    String,
+    Table,
+    any_,
+    bindparam,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from bot.domain import AnswerOutcome, Side
 from bot.ports import RecordedVote
@@ -43,7 +58,9 @@ class Click:
     at: datetime
 
 
-Transaction = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+T = TypeVar("T")
+#: Runs a function with a synchronous connection inside one write transaction.
+Runner = Callable[[Callable[[Connection], T]], Awaitable[T]]
 
 
 class VoteWriter:
@@ -51,7 +68,7 @@ class VoteWriter:
 
     def __init__(
         self,
-        transaction: Transaction,
+        run: Runner[list[RecordedVote]],
         *,
         poll: Table,
         side: Table,
@@ -59,14 +76,14 @@ class VoteWriter:
         upsert: Callable[[Table], Any],
         postgres: bool,
     ) -> None:
-        self._transaction = transaction
+        self._run = run
         self._queue: list[tuple[Click, asyncio.Future[RecordedVote]]] = []
         self._writer: asyncio.Task[None] | None = None
-        polls = select(poll.c.id, poll.c.closed_at).where(
+        self._postgres = postgres
+        self._polls = select(poll.c.id, poll.c.closed_at).where(
             poll.c.id.in_(bindparam("polls", expanding=True))
         )
-        # A concurrent close waits for these votes to commit, and vice versa.
-        self._polls = polls.with_for_update(read=True) if postgres else polls
+        self._all_reads = _reads_in_one(poll, side, answer)
         self._sides = select(side.c.respondent, side.c.side).where(
             side.c.respondent.in_(bindparam("people", expanding=True))
         )
@@ -114,28 +131,95 @@ class VoteWriter:
                     future.set_result(result)
 
     async def _write(self, clicks: Sequence[Click]) -> list[RecordedVote]:
+        return await self._run(lambda conn: self._write_with(conn, clicks))
+
+    def _write_with(self, conn: Connection, clicks: Sequence[Click]) -> list[RecordedVote]:
         polls = sorted({c.poll_id for c in clicks})
         people = sorted({c.respondent for c in clicks})
-        async with self._transaction() as conn:
-            closed = dict((await conn.execute(self._polls, {"polls": polls})).all())
-            sides = {
-                r.respondent: SIDES[r.side]
-                for r in await conn.execute(self._sides, {"people": people})
-            }
-            current: dict[tuple[int, str], dict[str, tuple[str, str | None]]] = {}
-            for r in await conn.execute(self._answers, {"polls": polls, "people": people}):
-                current.setdefault((r.poll_id, r.respondent), {})[r.question_id] = (r.value, r.side)
-            results, changes = _decide(clicks, closed, sides, current)
-            if changes:
-                await conn.execute(self._upsert, list(changes.values()))
+        read = self._read_in_one if self._postgres else self._read_in_three
+        results, changes = _decide(clicks, *read(conn, polls, people))
+        if changes:
+            conn.execute(self._upsert, list(changes.values()))
         return results
+
+    def _read_in_three(self, conn: Connection, polls: list[int], people: list[str]) -> _Read:
+        closed = dict(conn.execute(self._polls, {"polls": polls}).all())
+        sides = {r.respondent: SIDES[r.side] for r in conn.execute(self._sides, {"people": people})}
+        current: _Current = {}
+        for r in conn.execute(self._answers, {"polls": polls, "people": people}):
+            current.setdefault((r.poll_id, r.respondent), {})[r.question_id] = (r.value, r.side)
+        return closed, sides, current
+
+    def _read_in_one(self, conn: Connection, polls: list[int], people: list[str]) -> _Read:
+        """PostgreSQL: the same three reads in one round trip (each is a wait for the event
+        loop under load), the polls locked FOR SHARE so that a concurrent close waits for
+        these votes to commit, and vice versa."""
+        closed: dict[int, datetime | None] = {}
+        sides: dict[str, Side | None] = {}
+        current: _Current = {}
+        for r in conn.execute(self._all_reads, {"polls": polls, "people": people}):
+            if r.kind == _POLL:
+                closed[r.poll_id] = r.closed_at
+            elif r.kind == _SIDE:
+                sides[r.respondent] = SIDES[r.side]
+            else:
+                mine = current.setdefault((r.poll_id, r.respondent), {})
+                mine[r.question_id] = (r.value, r.side)
+        return closed, sides, current
+
+
+_Current = dict[tuple[int, str], dict[str, tuple[str, str | None]]]
+_Read = tuple[dict[int, datetime | None], dict[str, Side | None], _Current]
+_POLL, _SIDE, _ANSWER = 0, 1, 2
+
+
+def _reads_in_one(poll: Table, side: Table, answer: Table) -> CompoundSelect[Any]:
+    """Polls (locked FOR SHARE), sides and current answers as one PostgreSQL statement, told
+    apart by `kind`; arrays bound with `= ANY` keep it one prepared statement at any size."""
+    polls = bindparam("polls", type_=ARRAY(Integer))
+    people = bindparam("people", type_=ARRAY(String))
+    locked = (
+        select(poll.c.id, poll.c.closed_at)
+        .where(poll.c.id == any_(polls))
+        .with_for_update(read=True)
+        .cte("locked")
+    )
+    return union_all(
+        select(
+            literal_column(str(_POLL)).label("kind"),
+            locked.c.id.label("poll_id"),
+            null().label("respondent"),
+            null().label("question_id"),
+            null().label("value"),
+            null().label("side"),
+            locked.c.closed_at.label("closed_at"),
+        ),
+        select(
+            literal_column(str(_SIDE)),
+            null(),
+            side.c.respondent,
+            null(),
+            null(),
+            side.c.side,
+            null(),
+        ).where(side.c.respondent == any_(people)),
+        select(
+            literal_column(str(_ANSWER)),
+            answer.c.poll_id,
+            answer.c.respondent,
+            answer.c.question_id,
+            answer.c.value,
+            answer.c.side,
+            null(),
+        ).where(answer.c.poll_id == any_(polls), answer.c.respondent == any_(people)),
+    )
 
 
 def _decide(
     clicks: Sequence[Click],
     closed: dict[int, datetime | None],
     sides: dict[str, Side | None],
-    current: dict[tuple[int, str], dict[str, tuple[str, str | None]]],
+    current: _Current,
 ) -> tuple[list[RecordedVote], dict[tuple[int, str, str], dict[str, Any]]]:
     """Each click's outcome, in arrival order, and the rows to upsert (the last click of a
     question wins)."""

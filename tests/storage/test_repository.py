@@ -7,11 +7,14 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.domain import AnswerOutcome, ChannelRef, PersonRef, Schedule, Side
+from bot.domain import AnswerOutcome, AnswerRecord, ChannelRef, PersonRef, Schedule, Side
 from bot.ports import NudgeRecord
 from bot.questions import default_question_set
+from bot.results import ResultService
 from bot.scoring import Participation, compute_result
 from storage.repository import SqlRepository
+from tests.support.chat import RecordingMessenger, deps_for_tests
+from tests.support.clock import FakeClock
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 REF = ChannelRef("slack", "T1", "C1")
@@ -262,6 +265,28 @@ async def test_results_are_stored_and_history_is_oldest_first(repo: SqlRepositor
     assert [h.poll.number for h in history] == [1, 2]
     assert history[0].result == result and history[1].result is None
     assert [h.poll.number for h in await repo.poll_history(channel_id=channel.id, limit=1)] == [2]
+
+
+async def test_a_stored_result_is_withheld_when_k_was_raised_since(repo: SqlRepository) -> None:
+    channel, poll = await new_poll(repo)
+    records = [
+        AnswerRecord(f"{side}{i}", side, "trust", "4")
+        for side in (Side.MARKETING, Side.IT)
+        for i in range(4)
+    ]
+    result = compute_result(records, question_set=default_question_set(), poll_number=1, k=4)
+    await repo.mark_closed(poll_id=poll.id, closed_at=T0 + timedelta(days=3))
+    await repo.store_result(poll_id=poll.id, result=result)
+    (item,) = await repo.poll_history(channel_id=channel.id, limit=1)
+    assert item.result is not None and item.result.score == 75 and item.result == result
+    clock, messenger = FakeClock(), RecordingMessenger()
+    for k, published in ((3, True), (4, True), (5, False)):
+        deps = deps_for_tests(repo, messenger, clock)
+        deps.k = k
+        (point,) = (await ResultService(deps).report(channel)).points
+        assert point.published is published and point.result.published is published
+        assert point.result.participation == Participation(marketing=4, it=4)
+        assert point.score == (75 if published else None)
 
 
 async def test_due_polls(repo: SqlRepository) -> None:

@@ -56,9 +56,8 @@ def create_engine(
     `command_timeout` bounds each PostgreSQL statement (None for migrations, whose index
     builds on a large table take minutes)."""
     parsed = parse_database_url(url)
-    codec: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
     if parsed.drivername.startswith("sqlite"):
-        engine = create_async_engine(parsed, connect_args={"timeout": 30}, **codec)
+        engine = create_async_engine(parsed, connect_args={"timeout": 30}, **_CODEC)
         _sqlite_transactions(engine.sync_engine)
         return engine
     connect_args: dict[str, Any] = {"command_timeout": command_timeout, "timeout": 10}
@@ -70,7 +69,7 @@ def create_engine(
         max_overflow=pool_size,
         pool_recycle=1800,
         connect_args=connect_args,
-        **codec,
+        **_CODEC,
     )
     _ping_when_idle(engine)
     return engine
@@ -79,6 +78,9 @@ def create_engine(
 def _dumps(value: Any) -> str:
     """orjson for stored results: several times faster to read back than the json module."""
     return orjson.dumps(value).decode()
+
+
+_CODEC: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
 
 
 def sqlite_twin(engine: AsyncEngine) -> Engine | None:
@@ -98,8 +100,7 @@ def sqlite_twin(engine: AsyncEngine) -> Engine | None:
         pool_size=1,
         max_overflow=0,
         connect_args={"timeout": 30, "check_same_thread": False},
-        json_serializer=_dumps,
-        json_deserializer=orjson.loads,
+        **_CODEC,
     )
     _sqlite_transactions(twin)
 

@@ -23,7 +23,7 @@ from bot.replies import Reply
 from bot.views.direct import sent_directly
 from handlers.slack import render
 from handlers.slack.messenger import SlackMessenger
-from handlers.slack.webapi import TIMEOUT
+from handlers.slack.webapi import TIMEOUT, record_call
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +101,7 @@ class ReplyDelivery:
         return False
 
     def _timed(self, started: float, status: str) -> None:
-        """The same metrics `webapi.timed_session` keeps for Web API calls."""
-        seconds = time.perf_counter() - started
-        self._telemetry.observe("slack_api_seconds", seconds, method="response_url")
-        self._telemetry.count("slack_api_calls", method="response_url", status=status)
+        record_call(self._telemetry, method="response_url", started=started, status=status)
 
 
 _ATTEMPTS = 3

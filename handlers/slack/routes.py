@@ -2,8 +2,9 @@
 
 Order on `/slack/events`: the signature first (401 on anything forged, stale, missing or
 tampered, before the body is even parsed), then `payloads.check` (4xx for what Slack never
-sends), then a click goes straight to `Clicks` and everything else to Bolt. Nothing reaching Slack is a 5xx: Slack shows "dispatch_failed" for a failed
-command and redelivers a failed event, so a failure after the checks becomes a polite 200.
+sends), then a click goes straight to `Clicks` and everything else to Bolt. Nothing reaching
+Slack is a 5xx: Slack shows "dispatch_failed" for a failed command and redelivers a failed
+event, so a failure after the checks becomes a polite 200.
 """
 
 from __future__ import annotations

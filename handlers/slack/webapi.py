@@ -36,13 +36,19 @@ def retry_handlers(pacer: Pacer | None = None) -> list[AsyncRetryHandler]:
     ]
 
 
+def record_call(telemetry: Telemetry, *, method: str, started: float, status: str) -> None:
+    """One call to Slack, in the metrics: its latency and its outcome, by method."""
+    telemetry.observe("slack_api_seconds", time.perf_counter() - started, method=method)
+    telemetry.count("slack_api_calls", method=method, status=status)
+
+
 def timed_session(telemetry: Telemetry, *, api_url: str) -> aiohttp.ClientSession:
     """An aiohttp session that reports each request's latency, by Slack method, to telemetry."""
 
     def label(url: str) -> str:
         if url.startswith(api_url):
             return url[len(api_url) :].split("?", 1)[0][:40] or "unknown"
-        return "file_upload" if "/upload" in url else "response_url"
+        return "file_upload"
 
     async def started(
         _session: aiohttp.ClientSession, ctx: SimpleNamespace, _params: object
@@ -52,9 +58,8 @@ def timed_session(telemetry: Telemetry, *, api_url: str) -> aiohttp.ClientSessio
     async def ended(
         _session: aiohttp.ClientSession, ctx: SimpleNamespace, params: aiohttp.TraceRequestEndParams
     ) -> None:
-        method = label(str(params.url))
-        telemetry.observe("slack_api_seconds", time.perf_counter() - ctx.started, method=method)
-        telemetry.count("slack_api_calls", method=method, status=str(params.response.status))
+        status = str(params.response.status)
+        record_call(telemetry, method=label(str(params.url)), started=ctx.started, status=status)
 
     async def failed(
         _session: aiohttp.ClientSession,
@@ -62,8 +67,7 @@ def timed_session(telemetry: Telemetry, *, api_url: str) -> aiohttp.ClientSessio
         params: aiohttp.TraceRequestExceptionParams,
     ) -> None:
         method = label(str(params.url))
-        telemetry.observe("slack_api_seconds", time.perf_counter() - ctx.started, method=method)
-        telemetry.count("slack_api_calls", method=method, status="connection_error")
+        record_call(telemetry, method=method, started=ctx.started, status="connection_error")
 
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(started)

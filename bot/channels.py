@@ -76,6 +76,7 @@ class ChannelService:
         participation = await deps.repo.participation(poll_id=open_poll.id) if open_poll else None
         return views.status_card(
             channel,
+            channel_label=deps.channel_label(channel),
             open_poll=open_poll,
             participation=participation,
             now=deps.clock.now(),

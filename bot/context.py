@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bot.domain import Channel
 from bot.errors import ConfigError
-from bot.ports import Clock, Messenger, Repository, ScheduleListener, Telemetry
+from bot.ports import ChannelLabels, Clock, Messenger, Repository, ScheduleListener, Telemetry
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
 
@@ -53,3 +53,14 @@ class Deps:
             return self.messengers[platform]
         except KeyError:
             raise ConfigError(f"no messenger is configured for platform {platform!r}") from None
+
+    def channel_label(self, channel: Channel, *, or_id: bool = False) -> str:
+        """The channel's name as its platform writes it in text ("" when it has none, or its
+        id with `or_id`)."""
+        name = channel.name or (channel.ref.channel_id if or_id else "")
+        if not name:
+            return ""
+        messenger = self.messengers.get(channel.ref.platform)
+        if isinstance(messenger, ChannelLabels):
+            return messenger.channel_label(name)
+        return f"#{name}"

@@ -39,7 +39,8 @@ class DigestService:
             {channel.id: self._closed_figures(reports[channel.id]) for channel in followed}
         )
         return [
-            DigestEntry(c.name or c.ref.channel_id, reports[c.id], nudges[c.id]) for c in followed
+            DigestEntry(self._deps.channel_label(c, or_id=True), reports[c.id], nudges[c.id])
+            for c in followed
         ]
 
     def _closed_figures(self, report: ScoreReport) -> dict[int, tuple[Figures, QuestionSet, int]]:

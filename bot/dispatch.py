@@ -61,7 +61,12 @@ class Dispatcher:
                 report = await self._results.report(channel)
                 zone = channel.schedule.timezone if channel.schedule else "UTC"
                 return Reply(
-                    score_card(report, channel_name=channel.name, timezone=zone, prefix=prefix)
+                    score_card(
+                        report,
+                        channel_label=self._deps.channel_label(channel),
+                        timezone=zone,
+                        prefix=prefix,
+                    )
                 )
             case Join(side=side):
                 return Reply(await self._people.join(actor, side))

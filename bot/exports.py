@@ -42,11 +42,11 @@ class ExportService:
             filename=export_filename(name),
             content=content.encode("utf-8"),
             mime="text/csv",
-            title=f"BridgePulse export of #{name}",
+            title=f"BridgePulse export of {self._deps.channel_label(channel, or_id=True)}",
         )
         return export_card(
             [p for p in points if not p.poll.is_open],
-            channel_name=name,
+            channel_label=self._deps.channel_label(channel, or_id=True),
             k=self._deps.k,
             attachment=attachment,
         )

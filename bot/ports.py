@@ -375,6 +375,14 @@ class MarkedPosts(Protocol):
         ...
 
 
+@runtime_checkable
+class ChannelLabels(Protocol):
+    """A messenger whose platform writes a channel's name its own way in text: Slack as
+    ``#campaigns``, Teams without the ``#``. Messengers without it get ``#name``."""
+
+    def channel_label(self, name: str) -> str: ...
+
+
 class ScheduleListener(Protocol):
     """Told when a channel's schedule changes, so a running scheduler applies it at once."""
 

@@ -260,7 +260,9 @@ class StepRunner:
         with_side = await deps.repo.with_side(respondents=people)
         sent = await claim.delivered()
         targets = [h for h in people if h in with_side and h not in sent]
-        card = reminder_card(poll, self._question_set(poll), channel_name=channel.name)
+        card = reminder_card(
+            poll, self._question_set(poll), channel_label=self._deps.channel_label(channel)
+        )
         count = 0
         for start in range(0, len(targets), _REMIND_BATCH):
             answered = await deps.repo.respondents(poll_id=poll.id)

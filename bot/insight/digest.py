@@ -12,7 +12,8 @@ from bot.trends import ScoreReport, TrendPoint
 
 @dataclass(frozen=True, slots=True)
 class DigestEntry:
-    channel_name: str
+    #: as the platform writes it (see Deps.channel_label)
+    channel_label: str
     report: ScoreReport
     nudge: Nudge | None = None
 
@@ -56,5 +57,5 @@ def ordered(entries: Iterable[DigestEntry]) -> list[DigestEntry]:
     """Biggest drop first; a first score counts as no change; channels without figures last."""
     return sorted(
         entries,
-        key=lambda e: (0 if e.published else 1, e.change or 0, e.channel_name.lower()),
+        key=lambda e: (0 if e.published else 1, e.change or 0, e.channel_label.lower()),
     )

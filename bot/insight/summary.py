@@ -36,7 +36,8 @@ class Summary:
     """Everything one summary shows; figures only when `result` met the threshold."""
 
     poll: Poll
-    channel_name: str
+    #: as the platform writes it (see Deps.channel_label)
+    channel_label: str
     k: int
     qset: QuestionSet
     result: PollResult
@@ -86,6 +87,7 @@ def draft(
     qset: QuestionSet,
     *,
     nudges: Sequence[NudgeRecord],
+    channel_label: str,
     k: int,
     now: datetime,
     not_separable: bool = False,
@@ -98,7 +100,7 @@ def draft(
         -TREND_POLLS:
     ]
     point = next(p for p in series if p.poll.id == poll.id)
-    base = Summary(poll, channel.name, k, qset, point.result, series)
+    base = Summary(poll, channel_label, k, qset, point.result, series)
     figures = point.result.figures
     if figures is None or figures.score is None:
         return base, None
@@ -106,7 +108,7 @@ def draft(
     choice = pick(nudges, channel.id, poll, figures, qset, numbers=numbers, now=now)
     summary = Summary(
         poll,
-        channel.name,
+        channel_label,
         k,
         qset,
         point.result,
@@ -166,6 +168,7 @@ class SummaryService:
             answers,
             qset,
             nudges=nudges,
+            channel_label=deps.channel_label(channel),
             k=deps.k,
             now=now,
             not_separable=not_separable,
@@ -186,7 +189,7 @@ class SummaryService:
     async def chart(self, summary: Summary) -> Chart | None:
         """The summary's chart (None if it could not be drawn: the summary goes out without it)."""
         points = chart_points(summary.series)
-        where = f"#{summary.channel_name} · " if summary.channel_name else ""
+        where = f"{summary.channel_label} · " if summary.channel_label else ""
         title = f"{where}alignment over the last {plural(len(points), 'pulse')}"
         try:
             png = await chart_png(points, title=title)

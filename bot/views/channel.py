@@ -14,6 +14,7 @@ from bot.views.score import participation_text
 def status_card(
     channel: Channel,
     *,
+    channel_label: str,
     open_poll: Poll | None,
     participation: Participation | None,
     now: datetime,
@@ -37,7 +38,7 @@ def status_card(
         )
         if participation is not None:
             facts.append(("Answered so far", participation_text(participation)))
-    name = f"#{channel.name}" if channel.name else "this channel"
+    name = channel_label or "this channel"
     return Card(
         summary=f"BridgePulse in {name}: " + "; ".join(f"{a}: {b}" for a, b in facts),
         blocks=(

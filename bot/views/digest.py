@@ -54,7 +54,7 @@ def digest_card(entries: list[DigestEntry], *, k: int) -> Card:
 
 def _line(entry: DigestEntry, *, k: int) -> tuple[str, str]:
     """(the channel's lines in the message, its one-line notification summary)."""
-    name, latest = f"#{entry.channel_name}", entry.latest
+    name, latest = entry.channel_label, entry.latest
     if latest is None:
         return f"**{name}** · no pulse has closed yet.", f"{name} no pulse yet"
     p = latest.result.participation

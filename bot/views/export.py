@@ -11,11 +11,11 @@ PREVIEW = 6
 
 
 def export_card(
-    closed: list[TrendPoint], *, channel_name: str, k: int, attachment: Attachment
+    closed: list[TrendPoint], *, channel_label: str, k: int, attachment: Attachment
 ) -> Card:
     published = sum(1 for p in closed if p.published)
     text = (
-        f"Export of #{channel_name}: {len(closed)} closed "
+        f"Export of {channel_label}: {len(closed)} closed "
         f"{'pulse' if len(closed) == 1 else 'pulses'} ({published} with figures), "
         f"one row each, aggregates only. The file is `{attachment.filename}`."
     )

@@ -39,7 +39,7 @@ def home_card(*, side: Side | None, channels: list[DigestEntry], prefix: str, k:
             else "not enough answers yet"
         )
         blocks.append(
-            Text(f"**#{entry.channel_name}** — {figure} `{sparkline(entry.report.scores)}`")
+            Text(f"**{entry.channel_label}** — {figure} `{sparkline(entry.report.scores)}`")
         )
     blocks += [
         Divider(),

@@ -9,10 +9,10 @@ from bot.questions import QuestionSet
 from bot.views.poll import poll_card
 
 
-def reminder_card(poll: Poll, qset: QuestionSet, *, channel_name: str) -> Card:
+def reminder_card(poll: Poll, qset: QuestionSet, *, channel_label: str) -> Card:
     """Sent only to people with a side who have not answered; the buttons answer the poll."""
     closes = format_local(poll.closes_at, poll.timezone)
-    where = f"#{channel_name}" if channel_name else "your channel"
+    where = channel_label or "your channel"
     text = (
         f"Weekly pulse #{poll.number} in {where} closes {closes}, and you haven't answered yet. "
         "It takes four clicks — right here if you like."

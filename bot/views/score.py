@@ -34,8 +34,8 @@ def held_back_text(point: TrendPoint) -> str:
     )
 
 
-def score_card(report: ScoreReport, *, channel_name: str, timezone: str, prefix: str) -> Card:
-    where = f"#{channel_name}" if channel_name else "this channel"
+def score_card(report: ScoreReport, *, channel_label: str, timezone: str, prefix: str) -> Card:
+    where = channel_label or "this channel"
     if not report.points:
         text = (
             f"No pulse has run in {where} yet. A channel admin can start one with "

@@ -24,7 +24,7 @@ NO_GAP = 0.25
 
 
 def _where(summary: Summary) -> str:
-    return f" in #{summary.channel_name}" if summary.channel_name else ""
+    return f" in {summary.channel_label}" if summary.channel_label else ""
 
 
 def _change(summary: Summary) -> str:

@@ -81,6 +81,9 @@ class SlackMessenger:
         self._conversations = conversations
         self._clock = clock
 
+    def channel_label(self, name: str) -> str:
+        return f"#{name}"
+
     async def post(self, *, to: Destination, card: Card) -> str:
         return await self._post(to, card, metadata=None)
 

@@ -68,6 +68,10 @@ class TeamsMessenger:
         self.retry = retry or RetryPolicy()
         self._rosters: dict[ChannelRef, tuple[float, list[str]]] = {}
 
+    def channel_label(self, name: str) -> str:
+        """Teams names a channel without Slack's "#"."""
+        return name
+
     async def post(self, *, to: Destination, card: Card) -> str:
         if isinstance(to, PersonRef):
             return await self.direct(to, card)

@@ -116,7 +116,7 @@ def test_a_long_digest_lists_forty_channels_and_counts_the_rest() -> None:
     def entry(i: int) -> DigestEntry:
         poll = Poll(i, i, 1, "default", 1, 1, moment, moment, moment, "p", "m1")
         counts = PollResult(k=5, participation=Participation(marketing=2, it=1))
-        return DigestEntry(f"team-{i:03d}", ScoreReport(k=5, points=(TrendPoint(poll, counts),)))
+        return DigestEntry(f"#team-{i:03d}", ScoreReport(k=5, points=(TrendPoint(poll, counts),)))
 
     card = digest_card([entry(i) for i in range(500)], k=5)
     assert len(card.blocks) <= 50

@@ -260,6 +260,8 @@ def test_a_result_without_agreement_counts_needs_the_answers() -> None:
     channel = Channel(1, ChannelRef("slack", "T", "C"), "c", "default", None, False, None)
     report = build_report([TrendPoint(poll, old)], k=3)
     with pytest.raises(ValueError, match="needs the poll's answers"):
-        draft(channel, poll, report, None, QSET, nudges=(), k=3, now=MOMENT)
-    summary, _ = draft(channel, poll, report, [], QSET, nudges=(), k=3, now=MOMENT)
+        draft(channel, poll, report, None, QSET, nudges=(), channel_label="#c", k=3, now=MOMENT)
+    summary, _ = draft(
+        channel, poll, report, [], QSET, nudges=(), channel_label="#c", k=3, now=MOMENT
+    )
     assert summary.comparisons == ()

@@ -100,7 +100,7 @@ async def test_a_week_in_a_teams_channel(teams: Teams, clock: FakeClock) -> None
 
     await boss.says("pulse export", in_=campaigns)
     export = boss.last_private().text
-    assert "Export of #campaigns: 1 closed pulse (1 with figures)" in export
+    assert "Export of campaigns: 1 closed pulse (1 with figures)" in export  # no Slack "#"
     assert "pulse,opened,closed,status,respondents\\_marketing" in export  # CSV as literal text
     assert f",published,3,3,0,{expected.score}," in export
 

@@ -74,7 +74,8 @@ async def test_the_digest_lists_channels_the_person_is_a_member_of(teams: Teams)
     await boss.says("pulse setup", in_=campaigns)
     await boss.says("pulse digest now", in_=campaigns)
     digest, sent = (m.text for m in boss.private_chat()[-2:])
-    assert "Your BridgePulse digest" in digest and "#campaigns" in digest
+    assert "Your BridgePulse digest" in digest and "**campaigns**" in digest
+    assert "#campaigns" not in digest  # Teams names channels without Slack's "#"
     assert "Sent: your digest is in your direct messages" in sent
     await outsider.says_privately("pulse digest now")
     assert any("not a member of any channel" in m.text for m in outsider.private_chat())

@@ -1,7 +1,7 @@
 """Scale of the data: `/alignment`, a 500-channel digest and every channel's weekly summary over
 10,000 channels × 52 weekly polls × 12 respondents × 4 answers, on SQLite and PostgreSQL.
 
-    python -m benchmarks.scale --backend sqlite|postgres [--channels N] [--reuse]
+    python -m benchmarks.scale --backend sqlite|postgres [--channels N] [--reuse] [--cold]
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import time
 from collections.abc import Sequence
@@ -137,9 +138,13 @@ async def plans(engine: AsyncEngine, backend: str, channel_id: int, poll_id: int
     return out
 
 
-async def measure(backend: str, shape: Shape, *, reuse: bool, samples: int) -> BenchResult:
+async def measure(
+    backend: str, shape: Shape, *, reuse: bool, samples: int, cold: bool
+) -> BenchResult:
     result = BenchResult(
-        "scale", backend, command=f"python -m benchmarks.scale --backend {backend}"
+        "scale",
+        backend,
+        command=f"python -m benchmarks.scale --backend {backend}" + (" --cold" if cold else ""),
     )
     print(
         f"scale/{backend}: {shape.channels} channels × {shape.polls} polls × "
@@ -153,8 +158,10 @@ async def measure(backend: str, shape: Shape, *, reuse: bool, samples: int) -> B
         )
         print(f"  loaded in {load_seconds:.0f} s", flush=True)
     engine = create_engine(url)
-    result.notes.append(await cache_note(engine))
     await reset_week(engine)
+    if cold:
+        result.notes.append(await evict(engine))
+    result.notes.append(await cache_note(engine))
     repo = SqlRepository(engine)
     messenger = MembershipMessenger(shape.respondents)
     deps = Deps(
@@ -271,6 +278,43 @@ async def cache_note(engine: AsyncEngine) -> str:
     )
 
 
+async def evict(engine: AsyncEngine) -> str:
+    """Drop the database's files from the OS page cache, so `/alignment` reads what it needs
+    from disk: the worst case, a server whose cache holds none of this data."""
+    if is_postgres(engine):
+        async with engine.connect() as conn:
+            found = await conn.execute(
+                text(
+                    "SELECT current_setting('data_directory') || '/base/' || oid "
+                    "FROM pg_database WHERE datname = current_database()"
+                )
+            )
+            folder = Path(str(found.scalar()))
+        # its shared buffers stay: emptying them needs a restart of the server
+        where = "files of this PostgreSQL database (its shared buffers stay)"
+    else:
+        folder, where = DATA, "files of the SQLite database and its WAL"
+    try:
+        files = await asyncio.to_thread(_evict_files, folder)
+    except PermissionError as exc:
+        return f"--cold: could not evict {where} from the page cache ({exc})"
+    return f"--cold: {files} {where} evicted from the OS page cache before the run"
+
+
+def _evict_files(folder: Path) -> int:
+    count = 0
+    for path in folder.iterdir():
+        if not path.is_file():
+            continue
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+        count += 1
+    return count
+
+
 async def reset_week(engine: AsyncEngine) -> None:
     """Reopen every channel's newest poll and forget what closing it wrote, so runs repeat."""
     async with engine.begin() as conn:
@@ -357,6 +401,7 @@ async def all_summaries(core: Core) -> int:
                 reads.answers.get(poll.id),
                 results.question_set(poll),
                 nudges=reads.nudges[channel.id],
+                channel_label=deps.channel_label(channel),
                 k=deps.k,
                 now=CLOSE_AT,
             )
@@ -376,9 +421,14 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=12)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--reuse", action="store_true", help="reuse a loaded dataset of this shape")
+    parser.add_argument(
+        "--cold", action="store_true", help="evict the database from the OS page cache first"
+    )
     args = parser.parse_args()
     shape = Shape(args.channels, args.polls, args.respondents)
-    result = asyncio.run(measure(args.backend, shape, reuse=args.reuse, samples=args.samples))
+    result = asyncio.run(
+        measure(args.backend, shape, reuse=args.reuse, samples=args.samples, cold=args.cold)
+    )
     print(f"  wrote {result.save()}")
 
 

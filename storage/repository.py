@@ -481,6 +481,8 @@ class SqlRepository:
         value: str,
         at: datetime,
     ) -> AnswerOutcome:
+        """One answer with a given side, in its own transaction. Not a core port (the core
+        votes through `record_vote`): it seeds answers for tests and tools."""
         async with self._tx(write=True) as conn:
             query = select(POLL.c.closed_at).where(POLL.c.id == poll_id)
             if self._pg:  # a concurrent close waits for this vote to commit, and vice versa
@@ -553,6 +555,7 @@ class SqlRepository:
         return found
 
     async def answered(self, *, poll_id: int, respondent: str) -> dict[str, str]:
+        """The respondent's current answers in the poll (tests and tools; not a core port)."""
         async with self._tx() as conn:
             rows = (
                 await conn.execute(
@@ -682,6 +685,7 @@ class SqlRepository:
         return bool(result.rowcount)
 
     async def is_subscribed(self, *, person: PersonRef) -> bool:
+        """Tests and tools; not a core port."""
         async with self._tx() as conn:
             row = (
                 await conn.execute(select(SUBSCRIPTION.c.id).where(*_person_key(person)))

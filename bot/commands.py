@@ -35,6 +35,19 @@ class Join:
 
 
 @dataclass(frozen=True, slots=True)
+class MapGroup:
+    """Everyone in `group` (as the person wrote it) counts for `side` unless they chose one."""
+
+    group: str
+    side: Side
+
+
+@dataclass(frozen=True, slots=True)
+class UnmapGroup:
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     action: Literal["on", "off", "now"]
 
@@ -43,7 +56,9 @@ class Digest:
 class Simple:
     """A command with no arguments."""
 
-    word: Literal["now", "close", "pause", "resume", "status", "forget-me", "export", "help"]
+    word: Literal[
+        "now", "close", "pause", "resume", "status", "forget-me", "export", "groups", "help"
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +68,12 @@ class Invalid:
     reason: str = ""
 
 
-Command = Alignment | Setup | Join | Digest | Simple | Invalid
+Command = Alignment | Setup | Join | MapGroup | UnmapGroup | Digest | Simple | Invalid
 
 #: Words only a channel admin may use.
-ADMIN_WORDS = frozenset({"setup", "now", "close", "pause", "resume", "export"})
-_SIMPLE = {"now", "close", "pause", "resume", "status", "forget-me", "export", "help"}
+ADMIN_WORDS = frozenset({"setup", "now", "close", "pause", "resume", "export", "map", "unmap"})
+_SIMPLE = {"now", "close", "pause", "resume", "status", "forget-me", "export", "groups", "help"}
+_SIDES = {"marketing": Side.MARKETING, "mkt": Side.MARKETING, "it": Side.IT, "other": Side.OTHER}
 _ALIASES = {
     "forget": "forget-me",
     "forgetme": "forget-me",
@@ -83,7 +99,7 @@ def parse_alignment(text: str) -> Command:
         return Alignment(explain=True)
     if words[0] == "help":
         return Simple("help")
-    return Invalid(f"`alignment` takes no words except `explain` (got “{_quote(words[0])}”).")
+    return Invalid(f"`alignment` takes no words except `explain` (got “{quoted(words[0])}”).")
 
 
 def parse_pulse(text: str) -> Command:
@@ -103,11 +119,17 @@ def parse_pulse(text: str) -> Command:
         return _parse_join(rest)
     if head == "digest":
         return _parse_digest(rest)
+    if head == "map":
+        return _parse_map(rest)
+    if head == "unmap":
+        if not rest:
+            return Invalid("Say which group to unmap: `pulse unmap @it-team`.")
+        return UnmapGroup(" ".join(rest))
     if head in _SIMPLE:
         if rest and head != "help":
-            return Invalid(f"`pulse {head}` takes no further words (got “{_quote(rest[0])}”).")
+            return Invalid(f"`pulse {head}` takes no further words (got “{quoted(rest[0])}”).")
         return Simple(head)  # type: ignore[arg-type]
-    return Invalid(f"I don't know the word “{_quote(words[0])}”.")
+    return Invalid(f"I don't know the word “{quoted(words[0])}”.")
 
 
 def parse_text_command(text: str) -> Command:
@@ -123,7 +145,7 @@ def parse_text_command(text: str) -> Command:
         return parse_pulse(rest)
     if head in {"help", "hi", "hello", "hey"}:
         return Simple("help")
-    return Invalid(f"I don't know the word “{_quote(words[0])}”.")
+    return Invalid(f"I don't know the word “{quoted(words[0])}”.")
 
 
 def _parse_setup(args: list[str]) -> Command:
@@ -138,14 +160,14 @@ def _parse_setup(args: list[str]) -> Command:
         found = parse_weekday(args[0])
         if found is None:
             return Invalid(
-                f"“{_quote(args[0])}” is not a weekday: use mon, tue, wed, thu, fri, sat or sun."
+                f"“{quoted(args[0])}” is not a weekday: use mon, tue, wed, thu, fri, sat or sun."
             )
         weekday = found
     if len(args) >= 2:
         parsed = _parse_time(args[1])
         if parsed is None:
             return Invalid(
-                f"“{_quote(args[1])}” is not a time: use 24-hour HH:MM, e.g. 09:00 or 14:30."
+                f"“{quoted(args[1])}” is not a time: use 24-hour HH:MM, e.g. 09:00 or 14:30."
             )
         at = parsed
     if len(args) >= 3:
@@ -156,7 +178,7 @@ def _parse_setup(args: list[str]) -> Command:
             canonical = canonical_timezone(zone_or_days)
             if canonical is None:
                 return Invalid(
-                    f"“{_quote(zone_or_days)}” is not an IANA timezone: use a name such "
+                    f"“{quoted(zone_or_days)}” is not an IANA timezone: use a name such "
                     "as Europe/Berlin, America/New_York or UTC."
                 )
             zone = canonical
@@ -164,7 +186,7 @@ def _parse_setup(args: list[str]) -> Command:
         if not args[3].isdigit() or not 1 <= int(args[3]) <= MAX_OPEN_DAYS:
             return Invalid(
                 f"Open days must be a whole number from 1 to {MAX_OPEN_DAYS} (a poll "
-                f"closes before the next week's opens); got “{_quote(args[3])}”."
+                f"closes before the next week's opens); got “{quoted(args[3])}”."
             )
         days = int(args[3])
     return Setup(Schedule(weekday=weekday, at=at, timezone=zone, open_days=days))
@@ -181,19 +203,24 @@ def _parse_time(word: str) -> time | None:
 
 
 def _parse_join(args: list[str]) -> Command:
-    choices = {
-        "marketing": Side.MARKETING,
-        "mkt": Side.MARKETING,
-        "it": Side.IT,
-        "other": Side.OTHER,
-    }
+    choices = _SIDES
     if len(args) != 1 or args[0].lower() not in choices:
-        got = f" (got “{_quote(' '.join(args))}”)" if args else ""
+        got = f" (got “{quoted(' '.join(args))}”)" if args else ""
         return Invalid(
             f"Say which side you are on: `pulse join marketing`, `pulse join it` or "
             f"`pulse join other`{got}."
         )
     return Join(choices[args[0].lower()])
+
+
+def _parse_map(args: list[str]) -> Command:
+    if len(args) < 2 or args[-1].lower() not in _SIDES:
+        got = f" (got “{quoted(' '.join(args))}”)" if args else ""
+        return Invalid(
+            f"Name a group and a side, e.g. `pulse map @it-team it`{got}. "
+            "`pulse groups` lists the groups already mapped."
+        )
+    return MapGroup(" ".join(args[:-1]), _SIDES[args[-1].lower()])
 
 
 def _parse_digest(args: list[str]) -> Command:
@@ -202,7 +229,7 @@ def _parse_digest(args: list[str]) -> Command:
     return Invalid("Use `pulse digest on`, `pulse digest off` or `pulse digest now`.")
 
 
-def _quote(word: str) -> str:
+def quoted(word: str) -> str:
     """A user's word, shortened and stripped of markup so it is safe to echo back."""
     safe = re.sub(r"[`*_~<>\[\]|&]", "", word)
     return safe[:40] + ("…" if len(safe) > 40 else "")

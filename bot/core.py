@@ -20,8 +20,9 @@ from bot.context import Deps
 from bot.digests import DigestService
 from bot.dispatch import Dispatcher
 from bot.domain import Actor, ChannelRef
-from bot.errors import StoreUnavailable
+from bot.errors import PlatformRefused, StoreUnavailable
 from bot.exports import ExportService
+from bot.groups import GroupService
 from bot.people import PeopleService
 from bot.polls import PollService
 from bot.replies import Reply
@@ -43,7 +44,8 @@ class Core:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.results = ResultService(deps)
-        self.polls = PollService(deps, self.results)
+        self.groups = GroupService(deps)
+        self.polls = PollService(deps, self.results, self.groups)
         self.channels = ChannelService(deps)
         self.people = PeopleService(deps)
         self.digests = DigestService(deps, self.results)
@@ -56,6 +58,7 @@ class Core:
             people=self.people,
             digests=self.digests,
             exports=self.exports,
+            groups=self.groups,
         )
 
     async def command(
@@ -111,6 +114,9 @@ class Core:
             log.warning("%s: database unavailable", what)
             self.deps.telemetry.count("errors", kind="store_unavailable")
             return Reply(simple(TRY_AGAIN))
+        except PlatformRefused as exc:
+            log.warning("%s: the platform refused: %s", what, exc)
+            return Reply(simple(str(exc)))
         except Exception:
             log.exception("%s failed", what)
             self.deps.telemetry.count("errors", kind="internal")

@@ -10,13 +10,16 @@ from bot.commands import (
     Digest,
     Invalid,
     Join,
+    MapGroup,
     Setup,
     Simple,
+    UnmapGroup,
 )
 from bot.context import Deps
 from bot.digests import DigestService
 from bot.domain import Actor, Channel, Visibility
 from bot.exports import ExportService
+from bot.groups import GroupService
 from bot.people import PeopleService
 from bot.polls import PollService
 from bot.replies import Reply
@@ -37,6 +40,7 @@ class Dispatcher:
         people: PeopleService,
         digests: DigestService,
         exports: ExportService,
+        groups: GroupService,
     ) -> None:
         self._deps = deps
         self._results = results
@@ -45,6 +49,7 @@ class Dispatcher:
         self._people = people
         self._digests = digests
         self._exports = exports
+        self._groups = groups
 
     async def run(self, actor: Actor, channel: Channel, command: Command, *, prefix: str) -> Reply:
         word = _admin_word(command)
@@ -78,6 +83,8 @@ class Dispatcher:
                 return Reply(await self._people.forget(actor))
             case Simple(word="status"):
                 return Reply(await self._channels.status(channel, prefix=prefix))
+            case Simple(word="groups"):
+                return Reply(await self._groups.listing(channel, prefix=prefix))
         return Reply(help_card(prefix=prefix))
 
     async def _admin(
@@ -110,12 +117,20 @@ class Dispatcher:
                 return Reply(await self._channels.resume(channel, prefix=prefix))
             case Simple(word="export"):
                 return Reply(await self._exports.export(channel), Visibility.DIRECT)
+            case MapGroup(group=group, side=side):
+                return Reply(await self._groups.map(channel, group, side, prefix=prefix))
+            case UnmapGroup(group=group):
+                return Reply(await self._groups.unmap(channel, group))
         return Reply(help_card(prefix=prefix))
 
 
 def _admin_word(command: Command) -> str | None:
     if isinstance(command, Setup):
         return "setup"
+    if isinstance(command, MapGroup):
+        return "map"
+    if isinstance(command, UnmapGroup):
+        return "unmap"
     if isinstance(command, Simple) and command.word in ADMIN_WORDS:
         return command.word
     return None

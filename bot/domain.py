@@ -55,6 +55,26 @@ Destination = ChannelRef | PersonRef
 
 
 @dataclass(frozen=True, slots=True)
+class Group:
+    """A set of people the platform keeps (a Slack user group, a Teams team): `id` as the
+    platform names it, `label` as people write it."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSide:
+    """An admin's mapping: everyone in `group` of a workspace counts for `side`, unless they
+    chose a side themselves."""
+
+    platform: str
+    workspace_id: str
+    group: Group
+    side: Side
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     """The person behind a command or click."""
 

@@ -11,6 +11,7 @@ from bot.cards import Card
 from bot.claims import CLOSE, Claim, Claims, Outcome, channel_step
 from bot.context import Deps
 from bot.domain import Actor, AnswerOutcome, Channel, ChannelRef, Poll, Visibility
+from bot.groups import GroupService
 from bot.insight.summary import SummaryService
 from bot.ports import MarkedPosts
 from bot.refresh import Coalescer
@@ -35,9 +36,10 @@ _KNOWN_POLLS = 2048
 
 
 class PollService:
-    def __init__(self, deps: Deps, results: ResultService) -> None:
+    def __init__(self, deps: Deps, results: ResultService, groups: GroupService) -> None:
         self._deps = deps
         self._results = results
+        self._groups = groups
         self._refresh = Coalescer(deps.refresh_delay)
         self.summaries = SummaryService(deps, results)
         self._claims = Claims(deps.repo, deps.clock)
@@ -178,7 +180,7 @@ class PollService:
             return Reply(stale_button())
         if outcome is AnswerOutcome.CREATED and len(recorded.answered) == 1:
             self.refresh_later(poll)  # a first answer: the card's count of people changed
-        if recorded.side is None:
+        if recorded.side is None and await self._groups.adopt(actor) is None:
             return Reply(choose_side(kept=True, prefix=prefix))
         if outcome is AnswerOutcome.UNCHANGED:
             return Reply(vote_unchanged(qset, question, vote.value))

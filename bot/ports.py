@@ -19,6 +19,8 @@ from bot.domain import (
     Channel,
     ChannelRef,
     Destination,
+    Group,
+    GroupSide,
     PersonRef,
     Poll,
     Schedule,
@@ -165,6 +167,19 @@ class SideStore(Protocol):
 
     async def with_side(self, *, respondents: Iterable[str]) -> set[str]: ...
     async def forget(self, *, respondent: str) -> ForgetReport: ...
+
+
+class GroupStore(Protocol):
+    async def map_group(self, *, mapping: GroupSide, at: datetime) -> None:
+        """Add the mapping, or change the side of a group already mapped."""
+        ...
+
+    async def unmap_group(self, *, platform: str, workspace_id: str, group_id: str) -> bool: ...
+    async def group_sides(self, *, platform: str, workspace_id: str) -> list[GroupSide]: ...
+    async def adopt_sides(self, *, respondents: Iterable[str], side: Side, at: datetime) -> int:
+        """Give `side` to those of `respondents` who have none (a side someone chose is kept);
+        their waiting answers in open polls now count. Returns how many got it."""
+        ...
 
 
 class SubscriptionStore(Protocol):
@@ -316,6 +331,7 @@ class Repository(
     PollStore,
     AnswerStore,
     SideStore,
+    GroupStore,
     SubscriptionStore,
     ConversationStore,
     ClaimStore,
@@ -338,6 +354,22 @@ class Messenger(Protocol):
     async def members(self, *, channel: ChannelRef) -> Sequence[str]: ...
     async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
         """Whether the platform makes this person an admin of the workspace or channel."""
+        ...
+
+
+@runtime_checkable
+class GroupDirectory(Protocol):
+    """A messenger whose platform keeps groups of people an admin can map to a side."""
+
+    #: how a person names a group in a command, for the reply when none matched
+    group_hint: str
+
+    async def find_group(self, *, channel: Channel, name: str) -> Group | None:
+        """The group `name` means, said in `channel` (None when there is no such group)."""
+        ...
+
+    async def group_members(self, *, workspace_id: str, group_id: str) -> Sequence[str]:
+        """The user ids in the group."""
         ...
 
 

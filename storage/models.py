@@ -165,6 +165,8 @@ class SideMappingRow(SQLModel, table=True):
     platform: str = Field(max_length=16)
     workspace_id: str = Field(max_length=128)
     group_id: str = Field(max_length=128)
+    #: the group's name as people write it ("@it-team", "this team")
+    label: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     side: str = Field(max_length=16)
     created_at: datetime
 

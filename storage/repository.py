@@ -43,6 +43,8 @@ from bot.domain import (
     AnswerRecord,
     Channel,
     ChannelRef,
+    Group,
+    GroupSide,
     PersonRef,
     Poll,
     Schedule,
@@ -69,6 +71,7 @@ from storage.models import (
     DisclosureRow,
     NudgeRow,
     PollRow,
+    SideMappingRow,
     SideRow,
     StepClaimRow,
     SubscriptionRow,
@@ -85,7 +88,7 @@ def _t(model: Any) -> Table:
 WORKSPACE, CHANNEL, POLL, ANSWER = _t(WorkspaceRow), _t(ChannelRow), _t(PollRow), _t(AnswerRow)
 SIDE, SUBSCRIPTION, CONVERSATION = _t(SideRow), _t(SubscriptionRow), _t(ConversationRow)
 CLAIM, DELIVERY, NUDGE = _t(StepClaimRow), _t(DeliveryRow), _t(NudgeRow)
-DISCLOSURE = _t(DisclosureRow)
+DISCLOSURE, GROUP_SIDE = _t(DisclosureRow), _t(SideMappingRow)
 LATEST = POLL.alias("latest")
 #: A poll's history item (`_history_item`) in the order of `Poll`'s fields, then its result;
 #: times as they come (text on SQLite): `_utc` reads them at a fraction of UTCDateTime's cost.
@@ -656,6 +659,75 @@ class SqlRepository:
                 )
         return found
 
+    async def adopt_sides(self, *, respondents: Iterable[str], side: Side, at: datetime) -> int:
+        wanted = sorted(set(respondents))
+        open_polls = select(POLL.c.id).where(POLL.c.closed_at.is_(None))
+        adopted = 0
+        async with self._tx(write=True) as conn:
+            for chunk in _chunks(wanted):
+                rows = [{"respondent": r, "side": side.value, "updated_at": at} for r in chunk]
+                inserted = await conn.execute(
+                    self._upsert(SIDE)
+                    .values(rows)
+                    .on_conflict_do_nothing(index_elements=["respondent"])
+                    .returning(SIDE.c.respondent)
+                )
+                given = list(inserted.scalars())
+                adopted += len(given)
+                if given:  # their clicks that waited for a side now count
+                    await conn.execute(
+                        update(ANSWER)
+                        .where(
+                            ANSWER.c.respondent.in_(given),
+                            ANSWER.c.side.is_(None),
+                            ANSWER.c.poll_id.in_(open_polls),
+                        )
+                        .values(side=side.value, updated_at=at)
+                    )
+        return adopted
+
+    # --- groups mapped to sides ---------------------------------------------------------
+
+    async def map_group(self, *, mapping: GroupSide, at: datetime) -> None:
+        values = {"label": mapping.group.label[:200], "side": mapping.side.value}
+        async with self._tx(write=True) as conn:
+            await conn.execute(
+                self._upsert(GROUP_SIDE)
+                .values(
+                    platform=mapping.platform,
+                    workspace_id=mapping.workspace_id,
+                    group_id=mapping.group.id,
+                    created_at=at,
+                    **values,
+                )
+                .on_conflict_do_update(
+                    index_elements=["platform", "workspace_id", "group_id"], set_=values
+                )
+            )
+
+    async def unmap_group(self, *, platform: str, workspace_id: str, group_id: str) -> bool:
+        async with self._tx(write=True) as conn:
+            result = await conn.execute(
+                delete(GROUP_SIDE).where(
+                    GROUP_SIDE.c.platform == platform,
+                    GROUP_SIDE.c.workspace_id == workspace_id,
+                    GROUP_SIDE.c.group_id == group_id,
+                )
+            )
+        return bool(result.rowcount)
+
+    async def group_sides(self, *, platform: str, workspace_id: str) -> list[GroupSide]:
+        async with self._tx() as conn:
+            rows = await conn.execute(
+                select(GROUP_SIDE.c.group_id, GROUP_SIDE.c.label, GROUP_SIDE.c.side)
+                .where(GROUP_SIDE.c.platform == platform, GROUP_SIDE.c.workspace_id == workspace_id)
+                .order_by(GROUP_SIDE.c.id)
+            )
+            return [
+                GroupSide(platform, workspace_id, Group(r.group_id, r.label), Side(r.side))
+                for r in rows
+            ]
+
     async def forget(self, *, respondent: str) -> ForgetReport:
         async with self._tx(write=True) as conn:
             answers = await conn.execute(delete(ANSWER).where(ANSWER.c.respondent == respondent))
@@ -1151,7 +1223,7 @@ class SqlRepository:
         return DisclosureState.from_dict(row.state, version=row.version) if row else None
 
 
-def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:
+def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
     """Keep IN lists well under SQLite's and asyncpg's parameter limits."""
     for start in range(0, len(items), size):
         yield items[start : start + size]

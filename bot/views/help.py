@@ -16,6 +16,12 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("pulse pause", "stop the weekly schedule (admin); `{prefix}pulse resume` restarts it"),
     ("pulse status", "schedule, open pulse, answers so far"),
     ("pulse join marketing|it|other", "say which team you are in"),
+    (
+        "pulse map <group> marketing|it|other",
+        "everyone in a group counts for a side unless they chose one (admin); "
+        "`{prefix}pulse unmap <group>` undoes it",
+    ),
+    ("pulse groups", "the groups mapped to sides"),
     ("pulse digest on|off|now", "weekly digest of your BridgePulse channels by direct message"),
     ("pulse forget-me", "delete your team and every answer you gave"),
     ("pulse export", "CSV of per-pulse figures (admin; aggregates only)"),

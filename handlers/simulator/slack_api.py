@@ -44,6 +44,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "conversations.members": frozenset(),  # channels:read, or groups:read for a private channel
     "conversations.history": frozenset(),  # channels:history, or groups:history when private
     "users.info": frozenset({"users:read"}),
+    "usergroups.list": frozenset({"usergroups:read"}),
+    "usergroups.users.list": frozenset({"usergroups:read"}),
     "views.publish": frozenset(),
     "files.getUploadURLExternal": frozenset({"files:write"}),
     "files.completeUploadExternal": frozenset({"files:write"}),
@@ -73,6 +75,14 @@ class FakeChannel:
 
 
 @dataclass
+class FakeUserGroup:
+    id: str
+    handle: str
+    name: str
+    users: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Message:
     """A message the bot posted; `edits` counts chat.update calls on it."""
 
@@ -97,6 +107,7 @@ class Workspace:
     scopes: set[str]
     users: dict[str, FakeUser] = field(default_factory=dict)
     channels: dict[str, FakeChannel] = field(default_factory=dict)
+    usergroups: dict[str, FakeUserGroup] = field(default_factory=dict)
 
 
 @dataclass
@@ -244,6 +255,14 @@ class FakeSlack:
         ws.channels[channel_id] = chan
         return chan
 
+    def usergroup(
+        self, team_id: str, group_id: str, *, handle: str, users: Iterable[str], name: str = ""
+    ) -> FakeUserGroup:
+        """A user group (Slack's paid plans have them), e.g. `@it-team`."""
+        group = FakeUserGroup(group_id, handle, name or handle, list(users))
+        self.workspace(team_id).usergroups[group_id] = group
+        return group
+
     def authorization_code(self, team_id: str, user_id: str) -> str:
         """A code as Slack's consent page would hand to /slack/oauth_redirect."""
         code = f"code-{next(self._ids)}"
@@ -377,6 +396,8 @@ class FakeSlack:
             "conversations.members": self._members,
             "conversations.history": self._history,
             "users.info": self._users_info,
+            "usergroups.list": self._usergroups,
+            "usergroups.users.list": self._usergroup_users,
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -546,6 +567,19 @@ class FakeSlack:
                 "is_bot": False,
             },
         }
+
+    def _usergroups(self, ws: Workspace, _args: Args) -> Args:
+        groups = [
+            {"id": g.id, "team_id": ws.team_id, "handle": g.handle, "name": g.name}
+            for g in ws.usergroups.values()
+        ]
+        return {"ok": True, "usergroups": groups}
+
+    def _usergroup_users(self, ws: Workspace, args: Args) -> Args:
+        group = ws.usergroups.get(str(args.get("usergroup", "")))
+        if group is None:
+            return _error("no_such_subteam")
+        return {"ok": True, "users": list(group.users)}
 
     def _views_publish(self, ws: Workspace, args: Args) -> Args:
         user_id, view = str(args["user_id"]), args["view"]

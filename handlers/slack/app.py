@@ -52,6 +52,8 @@ SCOPES = (
     # went out just before it is not posted twice (see SlackMessenger.find_marked).
     "channels:history",
     "groups:history",
+    # Admins map a user group to a side (`/pulse map @it-team it`): find it, list its members.
+    "usergroups:read",
 )
 #: How long an OAuth `state` stays valid between /slack/install and the redirect.
 STATE_SECONDS = 600

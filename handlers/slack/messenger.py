@@ -9,6 +9,7 @@ Slack could refuse a file that is still being processed.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -17,12 +18,15 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import Attachment, Card
-from bot.domain import Actor, ChannelRef, Destination, PersonRef
+from bot.domain import Actor, Channel, ChannelRef, Destination, Group, PersonRef
+from bot.errors import PlatformRefused
 from bot.ports import Clock, ConversationStore
 from handlers.slack import PLATFORM, render
 from handlers.slack.pacing import Pacer
 
 _MEMBERS_PAGE = 200
+#: a user group as Slack writes it in escaped command text: <!subteam^S0123|@handle>
+_SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>$")
 #: How far back `find_marked` looks: this many pages of this many messages.
 _HISTORY_PAGES, _HISTORY_PAGE = 5, 200
 #: The metadata event type of BridgePulse's marked posts.
@@ -83,6 +87,35 @@ class SlackMessenger:
 
     def channel_label(self, name: str) -> str:
         return f"#{name}"
+
+    group_hint = "a user group by its handle, like `@it-team`"
+
+    async def find_group(self, *, channel: Channel, name: str) -> Group | None:
+        """A user group by handle or name (`@it-team`, `it-team`, `IT Team`), or as Slack
+        escapes a mention (`<!subteam^S0123|@it-team>`)."""
+        escaped = _SUBTEAM.match(name.strip())
+        token = await self._tokens.bot_token(channel.ref.workspace_id)
+        try:
+            response = await self._client.usergroups_list(token=token)
+        except SlackApiError as exc:
+            raise _refused(exc) from exc
+        groups: list[dict[str, Any]] = response.get("usergroups") or []
+        wanted = name.strip().lstrip("@").casefold()
+        for group in groups:
+            handle = str(group.get("handle") or "")
+            if escaped and group.get("id") == escaped.group(1):
+                return Group(str(group["id"]), f"@{handle}")
+            if not escaped and wanted in (handle.casefold(), str(group.get("name", "")).casefold()):
+                return Group(str(group["id"]), f"@{handle}")
+        return None
+
+    async def group_members(self, *, workspace_id: str, group_id: str) -> Sequence[str]:
+        token = await self._tokens.bot_token(workspace_id)
+        try:
+            response = await self._client.usergroups_users_list(token=token, usergroup=group_id)
+        except SlackApiError as exc:
+            raise _refused(exc) from exc
+        return [str(u) for u in response.get("users") or []]
 
     async def post(self, *, to: Destination, card: Card) -> str:
         return await self._post(to, card, metadata=None)
@@ -221,3 +254,20 @@ class SlackMessenger:
                 for f in files
             ],
         )
+
+
+def _refused(exc: SlackApiError) -> Exception:
+    """What a person can do when Slack refuses to show user groups; other errors stay as
+    they are (the core's boundary answers those)."""
+    error = str(exc.response.get("error", ""))
+    if error == "missing_scope":
+        return PlatformRefused(
+            "BridgePulse may not read user groups yet: a workspace admin reinstalls the app "
+            "(its install link) to grant `usergroups:read`."
+        )
+    if error in {"paid_teams_only", "plan_upgrade_required", "not_allowed_token_type"}:
+        return PlatformRefused(
+            "This workspace has no user groups to map (Slack keeps them for paid plans); "
+            "people choose a side with `/pulse join`."
+        )
+    return exc

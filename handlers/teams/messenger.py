@@ -23,9 +23,9 @@ from botbuilder.schema import (
 )
 
 from bot.cards import Card
-from bot.domain import Actor, ChannelRef, Destination, PersonRef
+from bot.domain import Actor, Channel, ChannelRef, Destination, Group, PersonRef
 from bot.errors import RecipientUnreachable
-from handlers.teams.activities import load_reference
+from handlers.teams.activities import PLATFORM, load_reference
 from handlers.teams.references import SERVICE, ConversationBook, account_key, chat_key
 from handlers.teams.render import attachment
 from handlers.teams.retry import RetryPolicy, status_of
@@ -35,6 +35,8 @@ T = TypeVar("T")
 TEAMS_CHANNEL = "msteams"
 #: Seconds a channel's roster is reused (digests ask for it once per subscriber).
 ROSTER_TTL = 60.0
+#: what a person types for "the people here" in `pulse map … side`
+_HERE = frozenset({"this team", "team", "this chat", "chat", "here", "everyone here"})
 ROSTER_PAGE = 200
 GONE = 403
 BLOCKED = "blocked"
@@ -71,6 +73,22 @@ class TeamsMessenger:
     def channel_label(self, name: str) -> str:
         """Teams names a channel without Slack's "#"."""
         return name
+
+    group_hint = "`this team`, typed in one of the team's channels (`this chat` in a group chat)"
+
+    async def find_group(self, *, channel: Channel, name: str) -> Group | None:
+        """The people of the team (or group chat) the command was typed in: its roster is
+        what the Bot Framework can list without Microsoft Graph."""
+        if " ".join(name.casefold().split()) not in _HERE:
+            return None
+        where = channel.name or "this conversation"
+        return Group(channel.ref.channel_id, f"the members of {where}")
+
+    async def group_members(self, *, workspace_id: str, group_id: str) -> Sequence[str]:
+        """The roster as it is now (the core keeps its own cache of group members)."""
+        ids = await self._in(workspace_id, group_id, self._roster)
+        self._rosters[ChannelRef(PLATFORM, workspace_id, group_id)] = (time.monotonic(), ids)
+        return ids
 
     async def post(self, *, to: Destination, card: Card) -> str:
         if isinstance(to, PersonRef):

@@ -89,6 +89,11 @@ def manifest(
                                 "description": "pulse setup | now | close | pause | resume | "
                                 "status | join marketing|it|other | digest | forget-me | help",
                             },
+                            {
+                                "title": "pulse map",
+                                "description": "pulse map this team marketing|it|other: the "
+                                "team counts for a side unless people chose one | pulse groups",
+                            },
                         ],
                     }
                 ],

@@ -13,8 +13,10 @@ from bot.commands import (
     Digest,
     Invalid,
     Join,
+    MapGroup,
     Setup,
     Simple,
+    UnmapGroup,
     parse_alignment,
     parse_pulse,
     parse_text_command,
@@ -70,6 +72,18 @@ def test_setup_says_exactly_what_is_wrong(text: str, fragment: str) -> None:
         ("help", Simple("help")),
         ("", Simple("help")),
         ("  STATUS  ", Simple("status")),
+        ("groups", Simple("groups")),
+        ("map @it-team it", MapGroup("@it-team", Side.IT)),
+        ("map this team Marketing", MapGroup("this team", Side.MARKETING)),
+        ("map <!subteam^S1|@it-team> other", MapGroup("<!subteam^S1|@it-team>", Side.OTHER)),
+        ("unmap @it-team", UnmapGroup("@it-team")),
+        (
+            "map @it-team",
+            Invalid(
+                "Name a group and a side, e.g. `pulse map @it-team it` (got “@it-team”). `pulse groups` lists the groups already mapped."
+            ),
+        ),
+        ("unmap", Invalid("Say which group to unmap: `pulse unmap @it-team`.")),
     ],
 )
 def test_pulse_words(text: str, expected: object) -> None:

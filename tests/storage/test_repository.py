@@ -7,7 +7,16 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.domain import AnswerOutcome, AnswerRecord, ChannelRef, PersonRef, Schedule, Side
+from bot.domain import (
+    AnswerOutcome,
+    AnswerRecord,
+    ChannelRef,
+    Group,
+    GroupSide,
+    PersonRef,
+    Schedule,
+    Side,
+)
 from bot.ports import NudgeRecord
 from bot.questions import default_question_set
 from bot.results import ResultService
@@ -198,6 +207,46 @@ async def test_joining_a_side_keeps_waiting_clicks(repo: SqlRepository) -> None:
     assert await repo.set_side(respondent="h1", side=Side.MARKETING, at=T0) == 0
     assert {a.side for a in await repo.answers(poll_id=poll.id)} == {Side.MARKETING}
     assert await repo.with_side(respondents=["h1", "h2"]) == {"h1"}
+
+
+async def test_a_mapped_group_gives_sides_only_to_people_without_one(
+    repo: SqlRepository,
+) -> None:
+    _, poll = await new_poll(repo)
+    for respondent in ("h1", "h2"):  # clicks waiting for a side
+        await repo.record_answer(
+            poll_id=poll.id, respondent=respondent, side=None, question_id="trust", value="4", at=T0
+        )
+    await repo.set_side(respondent="h2", side=Side.MARKETING, at=T0)
+    await repo.set_side(respondent="h3", side=Side.OTHER, at=T0)
+    adopted = await repo.adopt_sides(
+        respondents=["h1", "h2", "h3", "h4", "h1"], side=Side.IT, at=T0
+    )
+    assert adopted == 2  # h1 and h4; a side someone chose is kept
+    sides = {r: await repo.side_of(respondent=r) for r in ("h1", "h2", "h3", "h4")}
+    assert sides == {"h1": Side.IT, "h2": Side.MARKETING, "h3": Side.OTHER, "h4": Side.IT}
+    answers = {a.respondent: a.side for a in await repo.answers(poll_id=poll.id)}
+    assert answers == {"h1": Side.IT, "h2": Side.MARKETING}  # h1's waiting click now counts
+    assert await repo.adopt_sides(respondents=[], side=Side.IT, at=T0) == 0
+
+
+async def test_group_mappings_are_per_workspace_and_can_change_side(repo: SqlRepository) -> None:
+    it_team = GroupSide("slack", "T1", Group("S1", "@it-team"), Side.IT)
+    await repo.map_group(mapping=it_team, at=T0)
+    await repo.map_group(mapping=GroupSide("slack", "T2", Group("S1", "@x"), Side.OTHER), at=T0)
+    await repo.map_group(
+        mapping=GroupSide("slack", "T1", Group("S2", "@mkt"), Side.MARKETING), at=T0
+    )
+    moved = GroupSide("slack", "T1", Group("S1", "@it-ops"), Side.OTHER)
+    await repo.map_group(mapping=moved, at=T0)  # mapped again: the new side and label
+    found = await repo.group_sides(platform="slack", workspace_id="T1")
+    assert found == [moved, GroupSide("slack", "T1", Group("S2", "@mkt"), Side.MARKETING)]
+    assert await repo.unmap_group(platform="slack", workspace_id="T1", group_id="S1")
+    assert not await repo.unmap_group(platform="slack", workspace_id="T1", group_id="S1")
+    assert [m.group.id for m in await repo.group_sides(platform="slack", workspace_id="T1")] == [
+        "S2"
+    ]
+    assert len(await repo.group_sides(platform="slack", workspace_id="T2")) == 1
 
 
 async def test_switching_sides_leaves_closed_polls_alone(repo: SqlRepository) -> None:

@@ -87,7 +87,7 @@ def test_the_cli_builds_a_package_that_matches_the_schema(tmp_path: Path) -> Non
     (bot,) = document["bots"]
     assert bot["botId"] == APP_ID and sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert titles == ["alignment", "pulse"]
+    assert titles == ["alignment", "pulse", "pulse map"]
     width, height, alphas = png_facts(color)
     assert (width, height) == (192, 192) and min(alphas) == 255
     width, height, alphas = png_facts(outline)

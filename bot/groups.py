@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot.cards import Card
 from bot.commands import quoted
 from bot.context import Deps
-from bot.domain import Actor, Channel, GroupSide, PersonRef, Side
+from bot.domain import Actor, Channel, Group, GroupSide, PersonRef, Side
 from bot.errors import StoreUnavailable
 from bot.ports import GroupDirectory
 from bot.views import groups as views
@@ -35,15 +35,22 @@ class GroupService:
         messenger = self._deps.messengers.get(platform)
         return messenger if isinstance(messenger, GroupDirectory) else None
 
-    async def map(self, channel: Channel, name: str, side: Side, *, prefix: str) -> Card:
-        directory, ref = self._directory(channel.ref.platform), channel.ref
+    async def _find(self, channel: Channel, name: str) -> tuple[GroupDirectory, Group] | Card:
+        """The directory and the group `name` means, or the card saying why there is none."""
+        directory = self._directory(channel.ref.platform)
         if directory is None:
             return views.not_available()
         group = await directory.find_group(channel=channel, name=name)
         if group is None:
             return views.no_such_group(quoted(name), hint=directory.group_hint)
+        return directory, group
+
+    async def map(self, channel: Channel, name: str, side: Side, *, prefix: str) -> Card:
+        found = await self._find(channel, name)
+        if isinstance(found, Card):
+            return found
+        (directory, group), ref, deps = found, channel.ref, self._deps
         mapping = GroupSide(ref.platform, ref.workspace_id, group, side)
-        deps = self._deps
         await deps.repo.map_group(mapping=mapping, at=deps.clock.now())
         members = await self._fresh_members(directory, mapping)
         people = [deps.hasher.of(PersonRef(ref.platform, ref.workspace_id, u)) for u in members]
@@ -51,16 +58,14 @@ class GroupService:
         return views.mapped(mapping, members=len(members), adopted=adopted, prefix=prefix)
 
     async def unmap(self, channel: Channel, name: str) -> Card:
-        directory, ref = self._directory(channel.ref.platform), channel.ref
-        if directory is None:
-            return views.not_available()
-        group = await directory.find_group(channel=channel, name=name)
-        if group is None:
-            return views.no_such_group(quoted(name), hint=directory.group_hint)
-        found = await self._deps.repo.unmap_group(
+        found = await self._find(channel, name)
+        if isinstance(found, Card):
+            return found
+        (_, group), ref = found, channel.ref
+        removed = await self._deps.repo.unmap_group(
             platform=ref.platform, workspace_id=ref.workspace_id, group_id=group.id
         )
-        return views.unmapped(group.label, found=found)
+        return views.unmapped(group.label, found=removed)
 
     async def listing(self, channel: Channel, *, prefix: str) -> Card:
         ref = channel.ref

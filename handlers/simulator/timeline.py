@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain import ChannelRef
+from bot.domain import ChannelRef, Side
 from handlers.simulator import slack_client, teams_client
 from handlers.simulator.journal import Journal, Platform
 from handlers.simulator.personas import LAUNCH, MANAGER, RELAUNCH, Answering, Mood
@@ -213,7 +213,17 @@ class Simulation:
         world = self.world
         await world.slack_command(MANAGER, f"/pulse {SETUP}")
         await world.slack_command(MANAGER, "/pulse digest on")
-        await _all(world.slack_command(p, f"/pulse join {p.side.value}") for p in world.people)
+        # Slack: the IT people are the workspace's @it-team user group, mapped to IT in one go
+        it_team = [p for p in world.people if p.side is Side.IT]
+        world.slack.usergroup(
+            SLACK_TEAM, "S0ITTEAM", handle="it-team", users=[slack_user_id(p) for p in it_team]
+        )
+        await world.slack_command(MANAGER, "/pulse map @it-team it")
+        await _all(
+            world.slack_command(p, f"/pulse join {p.side.value}")
+            for p in world.people
+            if p not in it_team
+        )
 
     async def _slack_answer(self, answering: Answering) -> None:
         world, person = self.world, answering.persona

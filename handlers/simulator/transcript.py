@@ -102,7 +102,8 @@ def _intro(simulation: Simulation) -> list[str]:
         "BridgePulse server to a local fake Slack and Teams; every click was a signed HTTP request.",
         "",
         f"{simulation.first_monday - timedelta(hours=21):%a %d %b %H:%M}  {MANAGER.first_name} "
-        f"typed `pulse {SETUP}` in both channels; everyone picked a side with `pulse join`.",
+        f"typed `pulse {SETUP}` in both channels and mapped Slack's @it-team user group to IT",
+        "(`/pulse map @it-team it`); everyone else picked a side with `pulse join`.",
     ]
 
 

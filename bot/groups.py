@@ -92,10 +92,10 @@ class GroupService:
                 log.warning("members of group %s unavailable", mapping.group.id, exc_info=True)
                 continue
             if member:
-                respondent = deps.hasher.of(actor)
-                now = deps.clock.now()
-                await deps.repo.adopt_sides(respondents=[respondent], side=mapping.side, at=now)
-                # someone may have chosen a side in the meantime: theirs wins
+                respondent, now = deps.hasher.of(actor), deps.clock.now()
+                if await deps.repo.adopt_sides(respondents=[respondent], side=mapping.side, at=now):
+                    return mapping.side
+                # they chose a side in the meantime: theirs wins
                 return await deps.repo.side_of(respondent=respondent)
         return None
 

@@ -156,9 +156,9 @@ class PollResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PollResult:
-        result = cls(int(data["k"]), Participation.from_dict(data["participation"]))
-        result._undecoded = data.get("figures") or None
-        return result
+        """The `to_dict` form, its figures decoded when first read (as `stored`)."""
+        figures = data.get("figures") or None
+        return cls.stored(int(data["k"]), figures["score"] if figures else None, lambda: data)
 
     def _read(self) -> None:
         if self._load is not None:

@@ -26,7 +26,7 @@ from handlers.slack.pacing import Pacer
 
 _MEMBERS_PAGE = 200
 #: a user group as Slack writes it in escaped command text: <!subteam^S0123|@handle>
-_SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>$")
+_SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
 #: How far back `find_marked` looks: this many pages of this many messages.
 _HISTORY_PAGES, _HISTORY_PAGE = 5, 200
 #: The metadata event type of BridgePulse's marked posts.
@@ -103,9 +103,9 @@ class SlackMessenger:
         wanted = name.strip().lstrip("@").casefold()
         for group in groups:
             handle = str(group.get("handle") or "")
-            if escaped and group.get("id") == escaped.group(1):
-                return Group(str(group["id"]), f"@{handle}")
-            if not escaped and wanted in (handle.casefold(), str(group.get("name", "")).casefold()):
+            names = (handle.casefold(), str(group.get("name", "")).casefold())
+            found = group.get("id") == escaped.group(1) if escaped else wanted in names
+            if found:
                 return Group(str(group["id"]), f"@{handle}")
         return None
 

@@ -86,9 +86,7 @@ class TeamsMessenger:
 
     async def group_members(self, *, workspace_id: str, group_id: str) -> Sequence[str]:
         """The roster as it is now (the core keeps its own cache of group members)."""
-        ids = await self._in(workspace_id, group_id, self._roster)
-        self._rosters[ChannelRef(PLATFORM, workspace_id, group_id)] = (time.monotonic(), ids)
-        return ids
+        return await self._fresh_roster(ChannelRef(PLATFORM, workspace_id, group_id))
 
     async def post(self, *, to: Destination, card: Card) -> str:
         if isinstance(to, PersonRef):
@@ -108,6 +106,9 @@ class TeamsMessenger:
         cached = self._rosters.get(channel)
         if cached and time.monotonic() - cached[0] < ROSTER_TTL:
             return cached[1]
+        return await self._fresh_roster(channel)
+
+    async def _fresh_roster(self, channel: ChannelRef) -> list[str]:
         ids = await self._in(channel.workspace_id, channel.channel_id, self._roster)
         self._rosters[channel] = (time.monotonic(), ids)
         return ids

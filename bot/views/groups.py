@@ -13,7 +13,12 @@ def mapped(mapping: GroupSide, *, members: int, adopted: int, prefix: str) -> Ca
     text = (
         f"Mapped **{label}** to **{side}**: {plural(adopted, 'member')} without a side now "
         f"count for {side}"
-        + (f"; {plural(kept, 'member')} had a side already and keep it" if kept else "")
+        + (
+            f"; {plural(kept, 'member')} had a side already and "
+            + ("keeps it" if kept == 1 else "keep theirs")
+            if kept
+            else ""
+        )
         + "."
     )
     return Card(

@@ -15,7 +15,7 @@ async def test_a_mapped_user_group_gives_its_members_a_side(stack: SlackStack) -
 
     mapped = (await boss.types("/pulse map @it-team it")).text
     assert "Mapped *@it-team* to *IT*: 2 members without a side now count for IT" in mapped
-    assert "1 member had a side already and keep it" in mapped
+    assert "1 member had a side already and keeps it" in mapped
     assert "`/pulse groups`" not in mapped and "a side someone chose always wins" in mapped
     assert "Groups mapped to sides" in (await outsider.types("/pulse groups")).text
 

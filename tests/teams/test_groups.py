@@ -19,7 +19,7 @@ async def test_the_members_of_this_team_count_for_the_mapped_side(teams: Teams) 
     await boss.says("pulse map this team it", in_=campaigns)
     mapped = boss.last_private().text
     assert "Mapped **the members of campaigns** to **IT**: 2 members without a side" in mapped
-    assert "1 member had a side already and keep it" in mapped
+    assert "1 member had a side already and keeps it" in mapped
 
     late = teams.person("late")
     campaigns.add(late)  # joined the team after the mapping

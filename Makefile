@@ -20,11 +20,11 @@ demo: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers storage tests
-	$(BIN)/ruff format --check bot handlers storage tests
+	$(BIN)/ruff check bot handlers storage server demo tests benchmarks
+	$(BIN)/ruff format --check bot handlers storage server demo tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict bot handlers storage
+	$(BIN)/mypy --strict bot handlers storage server demo
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q

@@ -42,7 +42,7 @@ from benchmarks.processes import (
     server,
 )
 from benchmarks.stats import BenchResult, percentile
-from handlers.simulator.slack_api import FakeSlack
+from demo.slack_api import FakeSlack
 from storage.engine import create_engine
 from storage.repository import CHANNEL, WORKSPACE
 from tests.support.slack import FORM, SIGNING_SECRET, TEAM, SlackWorkspace, signed_headers

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.domain import AnswerRecord, Side
 from bot.imperatives import rotating_imperative
 from bot.questions import default_question_set
-from bot.scoring import compute_result
+from bot.score.scoring import compute_result
 
 QS = default_question_set()
 LEVERS = [o.value for o in QS.by_role("lever").options]

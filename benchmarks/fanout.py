@@ -30,7 +30,7 @@ from benchmarks.processes import (
     server,
 )
 from benchmarks.stats import BenchResult
-from handlers.simulator.slack_api import FakeSlack, RateLimits, Workspace
+from demo.slack_api import FakeSlack, RateLimits, Workspace
 from storage.engine import create_engine
 from tests.support.due import due_channels
 from tests.support.slack import SIGNING_SECRET, TEAM

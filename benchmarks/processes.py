@@ -121,7 +121,7 @@ async def _wait_healthy(running: Server, within: float = 60) -> None:
 
 
 def bridgepulse(*args: str) -> list[str]:
-    return [sys.executable, "-m", "bot", *args]
+    return [sys.executable, "-m", "server", *args]
 
 
 def serve_env(

@@ -12,7 +12,7 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         k: v for k, v in os.environ.items() if not k.startswith(("BRIDGEPULSE_", "DATABASE_URL"))
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "server", *args],
         capture_output=True,
         text=True,
         env={**clean, **env},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from bot.cadence import closes_at, describe, latest_open, next_open, period_of, reminder_at
+from bot.channels.cadence import closes_at, describe, latest_open, next_open, period_of, reminder_at
 from bot.domain import Schedule
 
 BERLIN_MON_9 = Schedule(weekday=0, at=time(9, 0), timezone="Europe/Berlin", open_days=3)

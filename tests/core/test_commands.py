@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import (
+from bot.commands.parsing import (
     Alignment,
     Digest,
     Invalid,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.actions import JOIN, VOTE
 from bot.cards import Actions, Select
 from bot.domain import Side, Visibility
+from bot.polls.action_values import JOIN, VOTE
 from bot.questions import default_question_set
-from bot.scoring import compute_result
+from bot.score.scoring import compute_result
 from tests.support.chat import Chat, poll_actions
 from tests.support.clock import FakeClock
 

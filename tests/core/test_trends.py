@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain import AnswerRecord, Poll, Side
 from bot.questions import default_question_set
-from bot.scoring import Participation, PollResult, compute_result
-from bot.trends import TrendPoint, build_report
+from bot.score.scoring import Participation, PollResult, compute_result
+from bot.score.trends import TrendPoint, build_report
 
 QS = default_question_set()
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ import sys
 
 from aiohttp import web
 
-from bot.app import build_application
-from bot.settings import load_settings
+from server.app import build_application
+from server.settings import load_settings
 from storage.engine import create_engine
 
 

@@ -19,10 +19,10 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_application
 from bot.core import TRY_AGAIN
-from handlers.simulator.slack_api import FakeSlack
+from demo.slack_api import FakeSlack
 from handlers.slack.app import SLACK
+from server.app import build_application
 from storage.engine import create_engine
 from storage.migrate import migrate
 from tests.slack.conftest import slack_settings

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.simulator.teams_connector import FakeTeamsConnector
+from demo.teams_connector import FakeTeamsConnector
 from tests.slack.conftest import SlackStack
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine

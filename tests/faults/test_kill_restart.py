@@ -23,7 +23,7 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import text
 
-from handlers.simulator.slack_api import FakeSlack
+from demo.slack_api import FakeSlack
 from storage.engine import create_engine
 from tests.support.db import database
 from tests.support.due import due_channels

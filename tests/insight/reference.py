@@ -1,4 +1,4 @@
-"""The alignment formula written out again, independently of bot.scoring, to check summaries."""
+"""The alignment formula written out again, independently of bot.score.scoring, to check summaries."""
 
 from __future__ import annotations
 

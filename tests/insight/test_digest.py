@@ -106,10 +106,10 @@ def test_a_long_digest_lists_forty_channels_and_counts_the_rest() -> None:
     """Slack refuses a message of more than 50 blocks: a 500-channel digest must still fit."""
     from datetime import UTC, datetime
 
+    from bot.digest.views import MAX_LISTED, DigestEntry, digest_card
     from bot.domain import Poll
-    from bot.scoring import Participation, PollResult
-    from bot.trends import ScoreReport, TrendPoint
-    from bot.views.digest import MAX_LISTED, DigestEntry, digest_card
+    from bot.score.scoring import Participation, PollResult
+    from bot.score.trends import ScoreReport, TrendPoint
 
     moment = datetime(2026, 11, 23, tzinfo=UTC)
 

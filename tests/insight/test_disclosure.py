@@ -8,7 +8,8 @@ import json
 from datetime import UTC, datetime
 
 from bot.domain import AnswerRecord, ChannelRef, Side
-from bot.insight.disclosure import (
+from bot.questions import default_question_set
+from bot.score.disclosure import (
     DisclosureState,
     Snapshot,
     advance,
@@ -17,8 +18,7 @@ from bot.insight.disclosure import (
     far_apart,
     separable,
 )
-from bot.questions import default_question_set
-from bot.scoring import compute_result
+from bot.score.scoring import compute_result
 from storage.repository import SqlRepository
 from tests.insight import reference
 from tests.insight.conftest import Team, engineer, marketer, staffed, uniform

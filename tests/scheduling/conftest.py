@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.cards import Actions, Card, Select
+from bot.channels.steps import StepRunner
 from bot.core import Core
 from bot.domain import ChannelRef, Destination, PersonRef
-from bot.scheduler import Scheduler
-from bot.steps import StepRunner
+from server.scheduler import Scheduler
 from storage.engine import create_engine
 from storage.migrate import migrate
 from storage.repository import SqlRepository

@@ -20,13 +20,13 @@ from tempfile import TemporaryDirectory
 from sqlalchemy import insert
 
 from bot.cards import Card
+from bot.channels.steps import StepRunner
 from bot.context import Deps
 from bot.core import Core
 from bot.domain import Actor, ChannelRef, Destination
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
-from bot.scheduler import Scheduler
-from bot.steps import StepRunner
+from server.scheduler import Scheduler
 from storage.engine import create_engine
 from storage.migrate import migrate
 from storage.repository import CHANNEL, WORKSPACE, SqlRepository

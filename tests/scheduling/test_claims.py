@@ -7,7 +7,15 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.claims import EVENT, EVENT_CLAIM_RETENTION, LEASE, Claims, LostClaim, Outcome, StepKey
+from bot.channels.claims import (
+    EVENT,
+    EVENT_CLAIM_RETENTION,
+    LEASE,
+    Claims,
+    LostClaim,
+    Outcome,
+    StepKey,
+)
 from bot.domain import ChannelRef, Schedule
 from storage.repository import SqlRepository
 from tests.scheduling.conftest import FakePlatform, make_replica

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from bot.claims import holder_is_gone, replica_id
+from bot.channels.claims import holder_is_gone, replica_id
 
 
 def test_this_process_is_not_gone() -> None:
@@ -14,7 +14,7 @@ def test_this_process_is_not_gone() -> None:
 
 
 def test_a_finished_process_on_this_machine_is_gone() -> None:
-    code = "from bot.claims import replica_id; print(replica_id())"
+    code = "from bot.channels.claims import replica_id; print(replica_id())"
     dead = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -6,13 +6,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app import build_application
-from bot.cadence import WEEKDAY_NAMES
 from bot.cards import Card
+from bot.channels.cadence import WEEKDAY_NAMES
 from bot.context import NoScheduler
 from bot.domain import Actor, ChannelRef, Destination
-from bot.scheduler import Scheduler
-from bot.settings import load_settings
+from server.app import build_application
+from server.scheduler import Scheduler
+from server.settings import load_settings
 from storage.engine import create_engine
 from storage.migrate import migrate
 from tests.support.chat import PLATFORM, RecordingMessenger

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.claims import LEASE
+from bot.channels.claims import LEASE
 from bot.domain import PersonRef
 from storage.repository import SqlRepository
 from tests.scheduling.conftest import FakePlatform, Replica, is_summary, make_replica, run_until

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import load_settings
-from handlers.simulator.demo import first_monday
-from handlers.simulator.page import PageState
-from handlers.simulator.timeline import SETUP_BEFORE, Simulation
-from handlers.simulator.world import DemoClock, World, running_world
+from demo.launch import first_monday
+from demo.page import PageState
+from demo.timeline import SETUP_BEFORE, Simulation
+from demo.world import DemoClock, World, running_world
+from server.settings import load_settings
 from tests.support.db import migrated_engine
 
 SEED = 7

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
 from bot.errors import ConfigError
-from bot.settings import load_settings
-from handlers.simulator.demo import headless, interactive, prepare_database
+from demo.launch import headless, interactive, prepare_database
+from server import cli
+from server.settings import load_settings
 from tests.support.db import migrated_engine
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.domain import Side
-from handlers.simulator.personas import LAUNCH, LEVERS, LIKERT, RELAUNCH, TEAM, Mood, WeekPlan
+from demo.personas import LAUNCH, LEVERS, LIKERT, RELAUNCH, TEAM, Mood, WeekPlan
 
 
 def _plans(mood: Mood, weeks: int) -> list[WeekPlan]:

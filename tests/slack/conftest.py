@@ -11,10 +11,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import Application, build_application
-from bot.settings import Settings, load_settings
-from handlers.simulator.slack_api import FakeSlack
+from demo.slack_api import FakeSlack
 from handlers.slack.app import SLACK, SlackAdapter
+from server.app import Application, build_application
+from server.settings import Settings, load_settings
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine
 from tests.support.slack import SIGNING_SECRET, TEAM, SlackWorkspace

@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import Application, build_application
 from bot.errors import ConfigError
-from handlers.simulator.slack_api import FakeSlack
+from demo.slack_api import FakeSlack
 from handlers.slack.app import SLACK, SlackMode, slack_mode
+from server.app import Application, build_application
 from tests.slack.conftest import SlackStack, slack_settings
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine

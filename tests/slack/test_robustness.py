@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import build_application
 from bot.core import SORRY
 from bot.domain import ChannelRef
+from server.app import build_application
 from tests.slack.conftest import SlackStack, slack_settings
 from tests.support.clock import FakeClock
 from tests.support.slack import FORM, SlackWorkspace, signed_headers

@@ -53,7 +53,7 @@ async def test_migrate_creates_every_table_and_is_idempotent(backend: str, tmp_p
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **env}
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "server", *args],
         capture_output=True,
         text=True,
         env=full_env,

@@ -19,8 +19,8 @@ from bot.domain import (
 )
 from bot.ports import NudgeRecord
 from bot.questions import default_question_set
-from bot.results import ResultService
-from bot.scoring import Participation, compute_result
+from bot.score.results import ResultService
+from bot.score.scoring import Participation, compute_result
 from storage.repository import SqlRepository
 from tests.support.chat import RecordingMessenger, deps_for_tests
 from tests.support.clock import FakeClock
@@ -455,7 +455,7 @@ async def test_batch_reads_match_the_single_ones(repo: SqlRepository) -> None:
 
 
 async def test_batch_nudges_and_disclosures(repo: SqlRepository) -> None:
-    from bot.insight.disclosure import DisclosureState
+    from bot.score.disclosure import DisclosureState
 
     a, poll_a = await new_poll(repo, ref=ChannelRef("slack", "T1", "CA"))
     b, poll_b = await new_poll(repo, ref=ChannelRef("slack", "T1", "CB"))

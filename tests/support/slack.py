@@ -17,9 +17,9 @@ from typing import Any
 
 import aiohttp
 
-from handlers.simulator import slack_client
-from handlers.simulator.slack_api import FakeSlack, Message
-from handlers.simulator.slack_client import FORM, SlackClient, Where, block_texts
+from demo import slack_client
+from demo.slack_api import FakeSlack, Message
+from demo.slack_client import FORM, SlackClient, Where, block_texts
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T1"

@@ -22,12 +22,12 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import Application, build_application
 from bot.ports import Clock
-from bot.settings import Settings, load_settings
-from handlers.simulator import teams_client
-from handlers.simulator.teams_client import BOT_ID, BOT_NAME, Account, TeamsChannel
-from handlers.simulator.teams_connector import FakeTeamsConnector, Message
+from demo import teams_client
+from demo.teams_client import BOT_ID, BOT_NAME, Account, TeamsChannel
+from demo.teams_connector import FakeTeamsConnector, Message
+from server.app import Application, build_application
+from server.settings import Settings, load_settings
 
 Json = dict[str, Any]
 TENANT = "tenant-contoso"

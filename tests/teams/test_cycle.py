@@ -7,7 +7,7 @@ import re
 
 from bot.domain import ChannelRef
 from bot.questions import default_question_set
-from bot.scoring import compute_result
+from bot.score.scoring import compute_result
 from tests.support.clock import FakeClock
 from tests.support.teams import TENANT, Channel, Person, Teams, button_data
 

@@ -40,7 +40,7 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "BRIDGEPULSE_"))
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "server", *args],
         capture_output=True,
         text=True,
         env={**clean, **env},

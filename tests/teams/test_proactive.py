@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.cards import simple
 from bot.domain import ChannelRef, PersonRef
 from bot.errors import RecipientUnreachable
-from handlers.simulator.teams_connector import FakeTeamsConnector
+from demo.teams_connector import FakeTeamsConnector
 from handlers.teams.messenger import TeamsMessenger
 from tests.support.adaptive_cards import CardChecker
 from tests.support.clock import FakeClock

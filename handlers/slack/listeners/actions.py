@@ -17,8 +17,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.core import Core
 from handlers.slack.background import Background
+from handlers.slack.delivery import Origin, ReplyDelivery
 from handlers.slack.payloads import click_source, clicked, clicked_in_ephemeral
-from handlers.slack.replies import Origin, ReplyDelivery
 
 ANY_ACTION = re.compile(r".+")
 

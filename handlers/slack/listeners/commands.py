@@ -10,8 +10,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.core import Core
 from handlers.slack.background import Background
+from handlers.slack.delivery import Origin, ReplyDelivery
 from handlers.slack.payloads import command_source
-from handlers.slack.replies import Origin, ReplyDelivery
 
 CommandName = Literal["alignment", "pulse"]
 #: Every slash command BridgePulse declares in manifest.yml, without the slash.

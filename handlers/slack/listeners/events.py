@@ -19,7 +19,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
-from bot.claims import EVENT
+from bot.channels.claims import EVENT
 from bot.core import Core
 from bot.domain import Actor
 from bot.ports import ClaimStore, Clock

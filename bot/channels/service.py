@@ -1,0 +1,85 @@
+"""Channel use cases: who administers a channel, setup, pause, resume, status."""
+
+from __future__ import annotations
+
+from bot.cards import Card
+from bot.channels import views
+from bot.channels.cadence import next_open
+from bot.context import Deps
+from bot.domain import Actor, Channel, ChannelRef, Schedule
+
+
+class ChannelService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def resolve(self, ref: ChannelRef, *, name: str = "") -> Channel:
+        return await self._deps.repo.ensure_channel(ref=ref, name=name)
+
+    async def is_admin(self, actor: Actor, channel: Channel) -> bool:
+        """Admins: whoever first set the channel up (anyone, until someone has), and the people
+        the platform makes workspace or team admins."""
+        if channel.owner_user_id is None or channel.owner_user_id == actor.user_id:
+            return True
+        messenger = self._deps.messenger(channel.ref.platform)
+        return await messenger.is_admin(actor=actor, channel=channel.ref)
+
+    async def setup(
+        self, actor: Actor, channel: Channel, schedule: Schedule, *, prefix: str
+    ) -> Card:
+        deps = self._deps
+        updated = await deps.repo.configure_channel(
+            channel_id=channel.id,
+            schedule=schedule,
+            owner_user_id=channel.owner_user_id or actor.user_id,
+        )
+        # Setup never opens a poll for a time already past: the first is the next one.
+        first_open = next_open(schedule, deps.clock.now())
+        await deps.repo.set_next_open(channel_id=channel.id, at=first_open)
+        deps.schedule_listener.schedule_changed(updated)
+        open_poll = await deps.repo.open_poll(channel_id=channel.id)
+        return views.setup_done(
+            schedule,
+            first_open=first_open,
+            open_poll=open_poll,
+            prefix=prefix,
+        )
+
+    async def claim(self, actor: Actor, channel: Channel) -> Channel:
+        """Make the actor the owner of a channel nobody owns yet (on their first admin action)."""
+        if channel.owner_user_id is not None or channel.schedule is not None:
+            return channel
+        return await self._deps.repo.configure_channel(
+            channel_id=channel.id, schedule=None, owner_user_id=actor.user_id
+        )
+
+    async def pause(self, channel: Channel, *, prefix: str) -> Card:
+        if channel.paused:
+            return views.paused(already=True, prefix=prefix)
+        updated = await self._deps.repo.set_paused(channel_id=channel.id, paused=True)
+        self._deps.schedule_listener.schedule_changed(updated)
+        return views.paused(already=False, prefix=prefix)
+
+    async def resume(self, channel: Channel, *, prefix: str) -> Card:
+        if channel.schedule is None:
+            return views.resumed(None, first_open=None, prefix=prefix)
+        updated = await self._deps.repo.set_paused(channel_id=channel.id, paused=False)
+        # Like setup, resuming never opens a poll whose time passed while paused.
+        first_open = next_open(channel.schedule, self._deps.clock.now())
+        await self._deps.repo.set_next_open(channel_id=channel.id, at=first_open)
+        self._deps.schedule_listener.schedule_changed(updated)
+        return views.resumed(channel.schedule, first_open=first_open, prefix=prefix)
+
+    async def status(self, channel: Channel, *, prefix: str) -> Card:
+        deps = self._deps
+        open_poll = await deps.repo.open_poll(channel_id=channel.id)
+        participation = await deps.repo.participation(poll_id=open_poll.id) if open_poll else None
+        return views.status_card(
+            channel,
+            channel_label=deps.channel_label(channel),
+            open_poll=open_poll,
+            participation=participation,
+            now=deps.clock.now(),
+            k=deps.k,
+            prefix=prefix,
+        )

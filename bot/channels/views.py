@@ -1,0 +1,117 @@
+"""Replies about a channel's set-up: status, setup, pause, resume, admin refusals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.cards import Card, Context, Facts, Heading, Text, simple
+from bot.channels.cadence import describe, format_local, next_open
+from bot.domain import Channel, Poll, Schedule
+from bot.score.scoring import Participation
+from bot.score.views import participation_text
+
+
+def status_card(
+    channel: Channel,
+    *,
+    channel_label: str,
+    open_poll: Poll | None,
+    participation: Participation | None,
+    now: datetime,
+    k: int,
+    prefix: str,
+) -> Card:
+    zone = channel.schedule.timezone if channel.schedule else "UTC"
+    facts: list[tuple[str, str]] = []
+    if channel.schedule is None:
+        facts.append(("Schedule", f"not set up — `{prefix}pulse setup` turns on the weekly pulse"))
+    else:
+        state = " (paused)" if channel.paused else ""
+        facts.append(("Schedule", describe(channel.schedule) + state))
+        if not channel.paused:
+            facts.append(("Next pulse", format_local(next_open(channel.schedule, now), zone)))
+    if open_poll is None:
+        facts.append(("Open pulse", "none"))
+    else:
+        facts.append(
+            ("Open pulse", f"#{open_poll.number}, closes {format_local(open_poll.closes_at, zone)}")
+        )
+        if participation is not None:
+            facts.append(("Answered so far", participation_text(participation)))
+    name = channel_label or "this channel"
+    return Card(
+        summary=f"BridgePulse in {name}: " + "; ".join(f"{a}: {b}" for a, b in facts),
+        blocks=(
+            Heading(f"BridgePulse in {name}"),
+            Facts(tuple(facts)),
+            Context(f"Counts only — figures appear once marketing and IT each have {k} answers."),
+        ),
+    )
+
+
+def setup_done(
+    schedule: Schedule, *, first_open: datetime, open_poll: Poll | None, prefix: str
+) -> Card:
+    text = (
+        f"Weekly pulse is on: {describe(schedule)}. The first pulse opens "
+        f"{format_local(first_open, schedule.timezone)}."
+    )
+    extra = (
+        f"Pulse #{open_poll.number} is already open and keeps its closing time."
+        if open_poll
+        else f"Want one right away? `{prefix}pulse now` opens a pulse now."
+    )
+    return Card(summary=text, blocks=(Text(f"✅ {text}"), Context(extra)))
+
+
+def paused(*, already: bool, prefix: str) -> Card:
+    text = (
+        "The weekly pulse was already paused."
+        if already
+        else f"Paused: no new pulses will open here until `{prefix}pulse resume`. An open pulse stays "
+        "open until it closes."
+    )
+    return simple(text)
+
+
+def resumed(schedule: Schedule | None, *, first_open: datetime | None, prefix: str) -> Card:
+    if schedule is None or first_open is None:
+        text = f"There is no schedule to resume here yet: `{prefix}pulse setup` creates one."
+    else:
+        text = (
+            f"Resumed: {describe(schedule)}. Next pulse "
+            f"{format_local(first_open, schedule.timezone)}."
+        )
+    return simple(text)
+
+
+def admin_only(word: str, *, prefix: str) -> Card:
+    text = (
+        f"`{prefix}pulse {word}` is for this channel's BridgePulse admins (whoever set it up, "
+        "and workspace admins). Ask one of them, or use "
+        f"`{prefix}pulse status` to see the schedule."
+    )
+    return simple(text)
+
+
+def already_open(poll: Poll, *, timezone: str) -> Card:
+    text = (
+        f"Pulse #{poll.number} is already open (until {format_local(poll.closes_at, timezone)}); "
+        "nothing changed."
+    )
+    return simple(text)
+
+
+def opened(poll: Poll, *, timezone: str) -> Card:
+    text = f"Pulse #{poll.number} is open until {format_local(poll.closes_at, timezone)}."
+    return simple(text)
+
+
+def nothing_open(*, prefix: str) -> Card:
+    text = f"There is no open pulse here to close. `{prefix}pulse now` opens one."
+    return simple(text)
+
+
+def closed_now(poll: Poll) -> Card:
+    text = f"Pulse #{poll.number} is closed; the summary is posted in the channel."
+    return simple(text)

@@ -1,0 +1,1 @@
+"""Commands: parsing what people type, dispatching it, the help card and the direct-message note."""

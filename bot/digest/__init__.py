@@ -1,0 +1,1 @@
+"""The weekly digest and the App Home: who gets which entries, and their cards."""

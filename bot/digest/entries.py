@@ -1,0 +1,61 @@
+"""The manager digest's content: each followed channel's latest closed pulse, its change and its
+top nudge; channels with the biggest drop first, channels without figures last."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.nudges.service import Nudge
+from bot.score.trends import ScoreReport, TrendPoint
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    #: as the platform writes it (see Deps.channel_label)
+    channel_label: str
+    report: ScoreReport
+    nudge: Nudge | None = None
+
+    @property
+    def latest(self) -> TrendPoint | None:
+        """The channel's latest closed pulse: what the digest reports on."""
+        return next((p for p in reversed(self.report.points) if not p.poll.is_open), None)
+
+    @property
+    def published(self) -> bool:
+        latest = self.latest
+        return latest is not None and latest.published
+
+    @property
+    def previous(self) -> TrendPoint | None:
+        """The published pulse before `latest`, for the change."""
+        latest = self.latest
+        if latest is None:
+            return None
+        earlier = [
+            p for p in self.report.points if p.published and p.poll.number < latest.poll.number
+        ]
+        return earlier[-1] if earlier else None
+
+    @property
+    def change(self) -> int | None:
+        latest, previous = self.latest, self.previous
+        if latest is None or previous is None or latest.score is None or previous.score is None:
+            return None
+        return latest.score - previous.score
+
+    @property
+    def scores(self) -> list[int | None]:
+        latest = self.latest
+        if latest is None:
+            return []
+        return [p.score for p in self.report.points if p.poll.number <= latest.poll.number]
+
+
+def ordered(entries: Iterable[DigestEntry]) -> list[DigestEntry]:
+    """Biggest drop first; a first score counts as no change; channels without figures last."""
+    return sorted(
+        entries,
+        key=lambda e: (0 if e.published else 1, e.change or 0, e.channel_label.lower()),
+    )

@@ -1,0 +1,72 @@
+"""The manager digest: every followed channel in one message, biggest drop first, short lines
+that read on a phone; channels without figures say so and show counts only."""
+
+from __future__ import annotations
+
+from bot.cards import Block, Card, Context, Heading, Text
+from bot.digest.entries import DigestEntry, ordered
+from bot.formatting import score_text, signed, sparkline
+from bot.privacy import not_enough_text
+
+__all__ = ["DigestEntry", "digest_card"]
+
+#: channels listed one by one; chat platforms cap a message's blocks (Slack: 50)
+MAX_LISTED = 40
+
+
+def digest_card(entries: list[DigestEntry], *, k: int) -> Card:
+    if not entries:
+        text = (
+            "No BridgePulse channels to report: you are not a member of any channel where "
+            "BridgePulse runs."
+        )
+        return Card(summary=text, blocks=(Heading("Your BridgePulse digest"), Text(text)))
+    entries = ordered(entries)
+    lines = [_line(e, k=k) for e in entries]
+    listed, rest = lines[:MAX_LISTED], lines[MAX_LISTED:]
+    blocks: list[Block] = [
+        Heading("Your BridgePulse digest"),
+        Context(
+            f"{len(entries)} {'channel' if len(entries) == 1 else 'channels'}, biggest drop first."
+        ),
+        *(Text(text) for text, _ in listed),
+    ]
+    if rest:
+        blocks.append(
+            Text(
+                f"…and {len(rest)} more, in order: "
+                + ", ".join(short for _, short in rest[:60])
+                + (", …" if len(rest) > 60 else "")
+                + "."
+            )
+        )
+    blocks += [
+        Context(
+            f"Figures only for pulses where marketing and IT each had {k}+ answers; nobody can "
+            "see who answered what. Scores run 0–100; the sparkline shows up to 12 pulses."
+        ),
+    ]
+    return Card(
+        summary="BridgePulse digest: " + "; ".join(short for _, short in lines[:MAX_LISTED]),
+        blocks=tuple(blocks),
+    )
+
+
+def _line(entry: DigestEntry, *, k: int) -> tuple[str, str]:
+    """(the channel's lines in the message, its one-line notification summary)."""
+    name, latest = entry.channel_label, entry.latest
+    if latest is None:
+        return f"**{name}** · no pulse has closed yet.", f"{name} no pulse yet"
+    p = latest.result.participation
+    if latest.score is None:
+        text = f"**{name}** · pulse #{latest.poll.number}: {not_enough_text(p.marketing, p.it, k)}."
+        return text, f"{name} not enough answers"
+    change = entry.change
+    change_text = f" ({signed(change)})" if change is not None else " (first score)"
+    lines = [
+        f"**{name}** · **{score_text(latest.score)}**{change_text} `{sparkline(entry.scores)}`",
+        f"Pulse #{latest.poll.number}: marketing {p.marketing} · IT {p.it} answered",
+    ]
+    if entry.nudge is not None:
+        lines.append(f"Next: _{entry.nudge.imperative.label}_ — {entry.nudge.short}")
+    return "\n".join(lines), f"{name} {score_text(latest.score)}{change_text}"

@@ -1,0 +1,1 @@
+"""The CSV export of a channel's pulses and its card."""

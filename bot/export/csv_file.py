@@ -1,0 +1,108 @@
+"""The export: one CSV row per closed pulse, aggregates only, figures blank below the threshold.
+
+Columns: counts per side always; the score, its four components, the per-imperative scores
+(0–100), each side's average answer per question (1–5), the gaps (points, marketing − IT) and
+each side's lever shares (%) only for pulses where both sides had k answers. No user ids, no
+respondent hashes, no per-person rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain import SCORED_SIDES, Poll
+from bot.questions import QuestionSet
+from bot.score.scoring import COMPONENTS, Figures
+from bot.score.trends import TrendPoint
+from bot.summary.readings import on_scale
+
+LIKERT_ROLES = ("trust", "priority", "rotating")
+
+
+def header(lever_options: list[str]) -> list[str]:
+    return [
+        "pulse",
+        "opened",
+        "closed",
+        "status",
+        "respondents_marketing",
+        "respondents_it",
+        "respondents_other",
+        "score",
+        *(f"component_{c}" for c in COMPONENTS),
+        "rotating_imperative",
+        *(f"imperative_{i}" for i in range(1, 6)),
+        *(f"level_{s.value}_{r}" for r in LIKERT_ROLES for s in SCORED_SIDES),
+        *(f"gap_{r}" for r in LIKERT_ROLES),
+        *(f"lever_{s.value}_{o}_pct" for s in SCORED_SIDES for o in lever_options),
+    ]
+
+
+def _date(poll: Poll, moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(poll.timezone)).date().isoformat()
+
+
+def _figures_row(
+    figures: Figures, poll: Poll, qset: QuestionSet, lever_options: list[str]
+) -> list[object]:
+    question_of = {
+        "trust": qset.by_role("trust").id,
+        "priority": qset.by_role("priority").id,
+        "rotating": qset.rotating_item(poll.rotating_imperative).id,
+    }
+    row: list[object] = [figures.score if figures.score is not None else ""]
+    row += [
+        _num(100 * figures.components[c], 1) if c in figures.components else "" for c in COMPONENTS
+    ]
+    row.append(poll.rotating_imperative)
+    row += [figures.per_imperative.get(i, "") for i in range(1, 6)]
+    for role in LIKERT_ROLES:
+        levels = figures.levels.get(question_of[role], {})
+        row += [_num(on_scale(levels[s]), 2) if s in levels else "" for s in SCORED_SIDES]
+    for role in LIKERT_ROLES:
+        gap = figures.gaps.get(question_of[role])
+        row.append(_num(gap, 2) if gap is not None else "")
+    for s in SCORED_SIDES:
+        shares = figures.lever_shares.get(s)
+        row += [
+            _num(100 * shares.get(o, 0.0), 1) if shares is not None else "" for o in lever_options
+        ]
+    return row
+
+
+def _num(value: float, digits: int) -> str:
+    return f"{value:.{digits}f}"
+
+
+def export_csv(
+    points: list[TrendPoint], *, k: int, qset_of: dict[int, QuestionSet], lever_options: list[str]
+) -> str:
+    """The CSV of the closed pulses among `points` (oldest first); `qset_of` maps poll ids to the
+    question set each was asked with."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    columns = header(lever_options)
+    writer.writerow(columns)
+    for point in points:
+        poll, result = point.poll, point.result
+        if poll.is_open:
+            continue
+        p = result.participation
+        row: list[object] = [
+            poll.number,
+            _date(poll, poll.opened_at),
+            _date(poll, poll.closed_at),
+            "published" if result.figures else f"withheld: fewer than {k} answers per side",
+            p.marketing,
+            p.it,
+            p.other,
+        ]
+        if result.figures is not None:
+            row += _figures_row(result.figures, poll, qset_of[poll.id], lever_options)
+        writer.writerow(row + [""] * (len(columns) - len(row)))
+    return out.getvalue()

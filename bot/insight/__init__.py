@@ -1,1 +1,0 @@
-"""Insight: trend summaries, nudges, digests, exports, charts and the differencing guard."""

@@ -1,0 +1,239 @@
+"""Nudges: at most one suggestion per summary, chosen by the rules in `nudge_rules`, never the
+same one twice in a channel within four weeks, and a follow-up on the previous one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.domain import Poll, Side
+from bot.imperatives import IMPERATIVES, Imperative, rotating_imperative
+from bot.nudges.metrics import METRICS, Metric, rotating_metric_imperative
+from bot.nudges.rules import REPEAT_DAYS, RULES, NudgeRule
+from bot.ports import NudgeRecord
+from bot.questions import QuestionSet
+from bot.score.scoring import Figures
+from bot.summary.readings import levels_of, top_lever
+
+if TYPE_CHECKING:
+    from bot.context import Deps
+
+RULES_BY_ID = {r.id: r for r in RULES}
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    rule: NudgeRule
+    #: the value of the rule's metric that made it fire
+    value: float
+    #: how far past its threshold, as a share of the metric's range (positive rules: −1)
+    severity: float
+    action: str
+    short: str
+
+    @property
+    def imperative(self) -> Imperative:
+        return IMPERATIVES[self.rule.imperative]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """How the measure a previous nudge targeted moved since it was given."""
+
+    rule: NudgeRule
+    metric: Metric
+    given_in: int | None
+    before: float
+    after: float | None
+    #: when the measure is a rotating question not asked this time: the pulse that asks it next
+    returns_in: int | None
+
+    @property
+    def imperative(self) -> Imperative:
+        return IMPERATIVES[self.rule.imperative]
+
+
+def _name(side: Side) -> str:
+    return "marketing" if side is Side.MARKETING else "IT"
+
+
+class _Vars(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "the other team"
+
+
+def _vars(figures: Figures, qset: QuestionSet, poll_number: int) -> _Vars:
+    trust = levels_of(figures, qset, poll_number, qset.by_role("trust").id)
+    higher, lower = (
+        (Side.MARKETING, Side.IT) if trust is None or trust.gap >= 0 else (Side.IT, Side.MARKETING)
+    )
+    lever_m = top_lever(figures, qset, Side.MARKETING) or "no lever yet"
+    lever_it = top_lever(figures, qset, Side.IT) or "no lever yet"
+    return _Vars(
+        Higher=higher.label,
+        higher=_name(higher),
+        Lower=lower.label,
+        lower=_name(lower),
+        lever_marketing=lever_m,
+        lever_it=lever_it,
+        lever_split=(
+            f"marketing leans to {lever_m}, IT to {lever_it}"
+            if lever_m != lever_it
+            else f"both lean to {lever_m}, but split the rest of their choices differently"
+        ),
+        lever_versus=f"{lever_m} vs {lever_it}"
+        if lever_m != lever_it
+        else f"both favour {lever_m}",
+        score=f"{figures.score}/100" if figures.score is not None else "",
+    )
+
+
+def nudge_for(
+    rule: NudgeRule,
+    figures: Figures,
+    qset: QuestionSet,
+    poll_number: int,
+    *,
+    variables: _Vars | None = None,
+) -> Nudge | None:
+    """The rule's nudge for one poll's figures, or None when the rule does not fire.
+    `variables` are the figures' `_vars` when the caller words several rules."""
+    metric = METRICS[rule.metric]
+    value = metric(figures, qset, poll_number)
+    if value is None:
+        return None
+    past = value - rule.threshold if rule.when == "at_least" else rule.threshold - value
+    if past < 0:
+        return None
+    if variables is None:
+        variables = _vars(figures, qset, poll_number)
+    return Nudge(
+        rule,
+        value,
+        -1.0 if rule.positive else past / metric.span,
+        rule.action.format_map(variables),
+        rule.short.format_map(variables),
+    )
+
+
+def candidates(
+    figures: Figures,
+    qset: QuestionSet,
+    poll_number: int,
+    *,
+    rules: Sequence[NudgeRule] = RULES,
+) -> list[Nudge]:
+    """Every rule that fires, most urgent first (rules' order breaks ties)."""
+    variables = _vars(figures, qset, poll_number)
+    fired = [
+        n
+        for r in rules
+        if (n := nudge_for(r, figures, qset, poll_number, variables=variables)) is not None
+    ]
+    return sorted(fired, key=lambda n: -n.severity)
+
+
+def choose(fired: list[Nudge], *, recent: set[str]) -> Nudge | None:
+    """The most urgent nudge not given in the channel recently."""
+    return next((n for n in fired if n.rule.id not in recent), None)
+
+
+def follow_up(
+    record: NudgeRecord,
+    figures: Figures,
+    qset: QuestionSet,
+    poll_number: int,
+    *,
+    given_in: int | None,
+) -> FollowUp | None:
+    rule, metric = RULES_BY_ID.get(record.nudge_id), METRICS.get(record.metric)
+    if rule is None or metric is None:
+        return None
+    after = metric(figures, qset, poll_number)
+    returns_in = None
+    item = rotating_metric_imperative(metric.key)
+    if after is None and item is not None:
+        returns_in = poll_number + 1 + (item - rotating_imperative(poll_number + 1)) % 5
+    return FollowUp(rule, metric, given_in, record.value, after, returns_in)
+
+
+def _latest(
+    records: list[NudgeRecord], figures_of: dict[int, tuple[Figures, QuestionSet, int]]
+) -> Nudge | None:
+    for record in reversed(records):
+        rule, found = RULES_BY_ID.get(record.nudge_id), figures_of.get(record.poll_id)
+        if rule is not None and found is not None:
+            figures, qset, number = found
+            nudge = nudge_for(rule, figures, qset, number)
+            if nudge is not None:
+                return nudge
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A summary's nudge, the follow-up on the previous one, and the record to store (None
+    when nothing fires or the summary is posted again and its nudge is already recorded)."""
+
+    nudge: Nudge | None
+    follow_up: FollowUp | None
+    record: NudgeRecord | None
+
+
+def pick(
+    records: Sequence[NudgeRecord],
+    channel_id: int,
+    poll: Poll,
+    figures: Figures,
+    qset: QuestionSet,
+    *,
+    numbers: dict[int, int],
+    now: datetime,
+) -> Choice:
+    """Choose a closed poll's nudge from the channel's recent nudge `records` (pure)."""
+    own = [r for r in records if r.poll_id == poll.id]
+    earlier = [r for r in records if r.poll_id != poll.id and r.created_at <= now]
+    previous = earlier[-1] if earlier else None
+    followed = (
+        follow_up(previous, figures, qset, poll.number, given_in=numbers.get(previous.poll_id))
+        if previous
+        else None
+    )
+    if own:  # the summary is being posted again: same nudge, not recorded twice
+        rule = RULES_BY_ID.get(own[0].nudge_id)
+        again = nudge_for(rule, figures, qset, poll.number) if rule else None
+        return Choice(again, followed, None)
+    nudge = choose(candidates(figures, qset, poll.number), recent={r.nudge_id for r in earlier})
+    if nudge is None:
+        return Choice(None, followed, None)
+    metric = nudge.rule.followed_metric
+    value = METRICS[metric](figures, qset, poll.number)
+    if value is None:
+        metric, value = nudge.rule.metric, nudge.value
+    record = NudgeRecord(
+        channel_id, poll.id, nudge.rule.id, nudge.rule.imperative, metric, value, now
+    )
+    return Choice(nudge, followed, record)
+
+
+class NudgeService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def latest_many(
+        self, figures_by_channel: dict[int, dict[int, tuple[Figures, QuestionSet, int]]]
+    ) -> dict[int, Nudge | None]:
+        """Each channel's most recent nudge (within four weeks), worded for that poll's
+        figures, with one read of their nudge history. `figures_by_channel` maps channel ids
+        to {poll id: (figures, question set, poll number)}."""
+        deps = self._deps
+        records = await deps.repo.nudges_since_many(
+            channel_ids=list(figures_by_channel),
+            since=deps.clock.now() - timedelta(days=REPEAT_DAYS),
+        )
+        return {
+            channel_id: _latest(records[channel_id], figures_of)
+            for channel_id, figures_of in figures_by_channel.items()
+        }

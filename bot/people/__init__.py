@@ -1,0 +1,1 @@
+"""People and groups: who is on which side, mapped platform groups, and their cards."""

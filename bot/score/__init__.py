@@ -1,0 +1,1 @@
+"""The score: scoring answers, results and trends, the differencing guard, the score cards."""

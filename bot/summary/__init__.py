@@ -1,0 +1,1 @@
+"""The trend summary posted when a pulse closes: its figures, the study comparison, charts, card."""

@@ -1,0 +1,228 @@
+"""The trend summary posted when a pulse closes: score and change first, then the widest gap and
+the one next step, then the detail (levels, levers, the study, the chart) for those who want it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.cards import Attachment, Block, Card, Context, Facts, Heading, Image, Text
+from bot.domain import SCORED_SIDES, Side
+from bot.formatting import percent, plural, score_text, signed, sparkline
+from bot.nudges.metrics import METRICS, Metric
+from bot.nudges.service import FollowUp, Nudge
+from bot.privacy import not_enough_text
+from bot.score.views import participation_text
+from bot.summary.charts import FILENAME, Chart
+from bot.summary.readings import SideLevels, lever_rows, likert_levels, widest_gap
+from bot.summary.study import STUDY
+
+if TYPE_CHECKING:
+    from bot.summary.service import Summary
+
+#: a gap below this many points reads as "no real gap"
+NO_GAP = 0.25
+
+
+def _where(summary: Summary) -> str:
+    return f" in {summary.channel_label}" if summary.channel_label else ""
+
+
+def _change(summary: Summary) -> str:
+    change, prev = summary.change, summary.previous
+    if change is None or prev is None:
+        return "first score" if prev is None else ""
+    return f"{signed(change)} since pulse #{prev.poll.number}"
+
+
+def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
+    """The summary of a pulse that met the privacy threshold."""
+    result, poll = summary.result, summary.poll
+    figures = result.figures
+    assert figures is not None and figures.score is not None
+    change = _change(summary)
+    headline = f"Pulse #{poll.number}{_where(summary)}: {score_text(figures.score)}" + (
+        f" ({change})" if change else ""
+    )
+    rows = likert_levels(figures, summary.qset, poll.number)
+    scores = [p.score for p in summary.series]
+    blocks: list[Block] = [
+        Heading(headline),
+        Text(
+            f"Trend `{sparkline(scores)}` over the last {plural(len(scores), 'pulse')} · "
+            f"answers: {participation_text(result.participation)}"
+        ),
+    ]
+    widest = widest_gap(rows)
+    if widest is not None:
+        blocks.append(Text(f"**Where you stand:** {_gap_sentence(widest)}"))
+    if summary.nudge is not None:
+        blocks += _nudge_blocks(summary.nudge)
+    if summary.follow_up is not None:
+        blocks.append(Context(follow_up_text(summary.follow_up)))
+    if rows:
+        blocks.append(
+            Facts(tuple(_level_fact(r, rotating=r.question.role == "rotating") for r in rows))
+        )
+    levers = lever_rows(figures, summary.qset)
+    if levers:
+        agreement = figures.components.get("lever")
+        agreed = f" (agreement {percent(agreement)})" if agreement is not None else ""
+        blocks.append(Text(f"**Levers** each side wants to work on next{agreed}:"))
+        blocks.append(
+            Facts(
+                tuple(
+                    (r.label, f"Marketing {percent(r.marketing)} · IT {percent(r.it)}")
+                    for r in levers
+                )
+            )
+        )
+    if summary.comparisons:
+        blocks.append(Text("**Against the study** (share answering 4–5 this week):"))
+        blocks.append(
+            Facts(
+                tuple(
+                    (c.benchmark.label, f"{percent(c.share)} here, {c.benchmark.study_text}")
+                    for c in summary.comparisons
+                )
+            )
+        )
+    attachments: tuple[Attachment, ...] = ()
+    if chart is not None:
+        blocks.append(Image(url=f"attachment:{FILENAME}", alt=chart.alt, title=chart.title))
+        attachments = (
+            Attachment(FILENAME, chart.png, "image/png", title=chart.title, alt=chart.alt),
+        )
+    if summary.not_separable:
+        blocks.append(
+            Context(
+                f"Note: fewer than {summary.k} people's answers differ between these final "
+                "figures and this pulse's last “so far” figures (answers were withdrawn or "
+                "changed back), so comparing the two says more than usual about those people."
+            )
+        )
+    blocks.append(
+        Context(
+            "Levels are average answers from 1 (strongly disagree) to 5 (strongly agree); gaps "
+            f"are in points on that scale. Figures need {summary.k} answers per side, and nobody "
+            f"can see who answered what. Study: {STUDY}."
+        )
+    )
+    summary_text = headline
+    if summary.nudge is not None:
+        summary_text += f". Next step: {summary.nudge.short}"
+    return Card(summary=summary_text, blocks=tuple(blocks), attachments=attachments)
+
+
+def _gap_sentence(row: SideLevels) -> str:
+    name = row.question.short
+    if abs(row.gap) < NO_GAP:
+        return f"marketing and IT answer alike: no gap is wider than {NO_GAP:.2f} points."
+    lower = "IT" if row.gap > 0 else "marketing"
+    return (
+        f"the widest gap is on **{name}**: marketing {row.marketing:.1f}, IT {row.it:.1f} "
+        f"— {abs(row.gap):.1f} points, {lower} lower."
+    )
+
+
+def _level_fact(row: SideLevels, *, rotating: bool) -> tuple[str, str]:
+    label = row.question.short + (
+        f" (imperative {row.question.imperative}, this week's rotating question)"
+        if rotating
+        else ""
+    )
+    return (
+        label,
+        f"Marketing {row.marketing:.1f} · IT {row.it:.1f} · gap {abs(row.gap):.1f}",
+    )
+
+
+def _nudge_blocks(nudge: Nudge) -> list[Block]:
+    return [
+        Text(f"**Next step — imperative {nudge.imperative.label}:** {nudge.action}"),
+        Context(f"Why this one: {_why(nudge)}."),
+    ]
+
+
+def _why(nudge: Nudge) -> str:
+    metric = METRICS[nudge.rule.metric]
+    if nudge.rule.positive:
+        return f"every component is at {percent(nudge.value)} or more"
+    value = _value(metric, abs(nudge.value) if metric.unit == "points" else nudge.value)
+    limit = _value(
+        metric, abs(nudge.rule.threshold) if metric.unit == "points" else nudge.rule.threshold
+    )
+    direction = "at or above" if metric.better == "lower" else "at or below"
+    return f"{metric.label} {value}, {direction} {limit}"
+
+
+def _value(metric: Metric, value: float) -> str:
+    if metric.unit == "points":
+        return f"{value:.1f} points"
+    if metric.unit == "share":
+        return percent(value)
+    return f"{value:.1f}"
+
+
+def follow_up_text(f: FollowUp) -> str:
+    """Whether the measure the last nudge targeted moved the right way, and by how much."""
+    where = f" (pulse #{f.given_in})" if f.given_in else ""
+    head = f"Last nudge{where}, imperative {f.imperative.label}: "
+    metric = f.metric
+    if f.after is None:
+        later = f" in pulse #{f.returns_in}" if f.returns_in else " when it is asked again"
+        return head + f"the {metric.label} is measured again{later}."
+    before, after = f.before, f.after
+    if metric.unit == "points":  # a gap: its size is what matters, not which side leads
+        before, after = abs(before), abs(after)
+    delta = after - before
+    small = 0.005 if metric.unit == "share" else 0.05
+    if abs(delta) < small:
+        return head + f"the {metric.label} held at {_value(metric, after)}."
+    improved = (delta < 0) == (metric.better == "lower")
+    verb = (
+        ("narrowed" if improved else "widened")
+        if metric.unit == "points"
+        else ("rose" if delta > 0 else "fell")
+    )
+    amount = "" if metric.unit == "share" else f" ({signed(delta, digits=1)})"
+    start = f"{before:.1f}" if metric.unit == "points" else _value(metric, before)
+    return (
+        head + f"the {metric.label} {verb} from {start} to "
+        f"{_value(metric, after)}{amount}" + (" — good progress." if improved else ".")
+    )
+
+
+def withheld_card(summary: Summary) -> Card:
+    """The summary of a pulse below the privacy threshold: counts and how to get figures."""
+    p, k, poll = summary.result.participation, summary.k, summary.poll
+    # DESIGN.md's one wording for withheld figures, everywhere
+    headline = (
+        f"Pulse #{poll.number}{_where(summary)} closed: {not_enough_text(p.marketing, p.it, k)}"
+    )
+    missing = [
+        f"{k - p.of(s)} more {'IT' if s is Side.IT else 'marketing'} "
+        f"{'colleague' if k - p.of(s) == 1 else 'colleagues'}"
+        for s in SCORED_SIDES
+        if p.of(s) < k
+    ]
+    blocks: list[Block] = [
+        Heading(headline),
+        Text(
+            f"Marketing {p.marketing} and IT {p.it} answered; figures need {k} per side, "
+            f"so this week has no score. Answers: {participation_text(p)}."
+        ),
+        Text(
+            f"**Next step:** ask {' and '.join(missing)} to answer the next pulse. "
+            "It takes a minute, and nobody can see who answered what."
+        ),
+    ]
+    prev = summary.previous
+    if prev is not None and prev.score is not None:
+        scores = [pt.score for pt in summary.series]
+        blocks.append(
+            Context(
+                f"Latest score: {score_text(prev.score)} (pulse #{prev.poll.number}). "
+                f"Trend `{sparkline(scores)}`."
+            )
+        )
+    return Card(summary=headline, blocks=tuple(blocks))

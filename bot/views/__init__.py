@@ -1,1 +1,0 @@
-"""View builders: turn core results into neutral cards (wording lives here, once for all platforms)."""

@@ -1,0 +1,1 @@
+"""The composition root: settings, app assembly, the `bridgepulse` command, the scheduler."""

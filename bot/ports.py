@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from bot.cards import Card
 from bot.domain import (
@@ -26,10 +26,8 @@ from bot.domain import (
     Schedule,
     Side,
 )
+from bot.score.disclosure_state import DisclosureState
 from bot.score.scoring import Participation, PollResult
-
-if TYPE_CHECKING:
-    from bot.score.disclosure import DisclosureState
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from demo import slack_client, snapshot
 from demo.personas import Persona, persona
+from demo.snapshot import Said
 from demo.timeline import Simulation
 from demo.world import SLACK_CHANNEL, SLACK_TEAM, World, slack_user_id
 
@@ -29,20 +30,6 @@ MAX_TEXT = 500
 
 class BadInput(Exception):
     """A request the page would never send: answered 400 with the reason, nothing changed."""
-
-
-@dataclass
-class Said:
-    """What the person at the page did, and what BridgePulse answered only to them."""
-
-    id: str
-    person: str
-    platform: str
-    #: Slack: "channel" or "dm"; Teams: the message id the click was on.
-    where: str
-    did: str
-    at: datetime
-    body: Json | None
 
 
 @dataclass

@@ -5,18 +5,32 @@ Block Kit and Adaptive Cards itself)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from demo.personas import Persona
 from demo.timeline import Simulation
 from demo.transcript import happenings
 from demo.world import SLACK_CHANNEL, SLACK_CHANNEL_NAME, SLACK_TEAM, TEAMS_CHANNEL, slack_user_id
 
-if TYPE_CHECKING:
-    from demo.page import Said
-
 Json = dict[str, Any]
+
+
+@dataclass
+class Said:
+    """What the person at the page did, and what BridgePulse answered only to them."""
+
+    id: str
+    person: str
+    platform: str
+    #: Slack: "channel" or "dm"; Teams: the message id the click was on.
+    where: str
+    did: str
+    at: datetime
+    body: Json | None
+
+
 #: The page shows this many of the latest happenings.
 FEED_LINES = 40
 

@@ -60,7 +60,7 @@ from bot.ports import (
     PollHistoryItem,
     RecordedVote,
 )
-from bot.score.disclosure import DisclosureState
+from bot.score.disclosure_state import DisclosureState
 from bot.score.scoring import Participation, PollResult
 from storage.engine import WRITE, is_postgres, sqlite_twin
 from storage.models import (

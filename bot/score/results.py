@@ -10,7 +10,8 @@ from bot.context import Deps
 from bot.domain import AnswerRecord, Channel, Poll
 from bot.ports import PollHistoryItem
 from bot.questions import QuestionSet
-from bot.score.disclosure import DisclosureGuard, DisclosureState
+from bot.score.disclosure import DisclosureGuard
+from bot.score.disclosure_state import DisclosureState
 from bot.score.scoring import PollResult, compute_result
 from bot.score.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,7 @@ from bot.cards import Card
 from bot.domain import AnswerRecord, Channel, Poll, Side
 from bot.formatting import plural
 from bot.nudges.rules import REPEAT_DAYS
-from bot.nudges.service import FollowUp, Nudge, pick
+from bot.nudges.service import pick
 from bot.ports import NudgeRecord
 from bot.questions import QuestionSet
 from bot.score.disclosure import DisclosureGuard
@@ -22,45 +21,13 @@ from bot.score.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report,
 from bot.summary.charts import Chart, ChartPoint, alt_text, chart_png
 from bot.summary.readings import side_average
 from bot.summary.study import Comparison, compare, compare_counts
-from bot.summary.views import summary_card, withheld_card
+from bot.summary.views import Summary, summary_card, withheld_card
 
 if TYPE_CHECKING:
     from bot.context import Deps
     from bot.score.results import ResultService
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """Everything one summary shows; figures only when `result` met the threshold."""
-
-    poll: Poll
-    #: as the platform writes it (see Deps.channel_label)
-    channel_label: str
-    k: int
-    qset: QuestionSet
-    result: PollResult
-    #: the channel's closed pulses up to and including this one, oldest first (at most 12)
-    series: tuple[TrendPoint, ...]
-    nudge: Nudge | None = None
-    follow_up: FollowUp | None = None
-    comparisons: tuple[Comparison, ...] = ()
-    #: the final figures could be compared with "so far" figures of fewer than k people
-    not_separable: bool = False
-
-    @property
-    def previous(self) -> TrendPoint | None:
-        """The latest published pulse before this one."""
-        earlier = [p for p in self.series if p.published and p.poll.number < self.poll.number]
-        return earlier[-1] if earlier else None
-
-    @property
-    def change(self) -> int | None:
-        prev = self.previous
-        if prev is None or prev.score is None or self.result.score is None:
-            return None
-        return self.result.score - prev.score
 
 
 def chart_points(series: tuple[TrendPoint, ...]) -> list[ChartPoint]:

@@ -3,24 +3,56 @@ the one next step, then the detail (levels, levers, the study, the chart) for th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from bot.cards import Attachment, Block, Card, Context, Facts, Heading, Image, Text
-from bot.domain import SCORED_SIDES, Side
+from bot.domain import SCORED_SIDES, Poll, Side
 from bot.formatting import percent, plural, score_text, signed, sparkline
 from bot.nudges.metrics import METRICS, Metric
 from bot.nudges.service import FollowUp, Nudge
 from bot.privacy import not_enough_text
+from bot.questions import QuestionSet
+from bot.score.scoring import PollResult
+from bot.score.trends import TrendPoint
 from bot.score.views import participation_text
 from bot.summary.charts import FILENAME, Chart
 from bot.summary.readings import SideLevels, lever_rows, likert_levels, widest_gap
-from bot.summary.study import STUDY
-
-if TYPE_CHECKING:
-    from bot.summary.service import Summary
+from bot.summary.study import STUDY, Comparison
 
 #: a gap below this many points reads as "no real gap"
 NO_GAP = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Everything one summary shows; figures only when `result` met the threshold."""
+
+    poll: Poll
+    #: as the platform writes it (see Deps.channel_label)
+    channel_label: str
+    k: int
+    qset: QuestionSet
+    result: PollResult
+    #: the channel's closed pulses up to and including this one, oldest first (at most 12)
+    series: tuple[TrendPoint, ...]
+    nudge: Nudge | None = None
+    follow_up: FollowUp | None = None
+    comparisons: tuple[Comparison, ...] = ()
+    #: the final figures could be compared with "so far" figures of fewer than k people
+    not_separable: bool = False
+
+    @property
+    def previous(self) -> TrendPoint | None:
+        """The latest published pulse before this one."""
+        earlier = [p for p in self.series if p.published and p.poll.number < self.poll.number]
+        return earlier[-1] if earlier else None
+
+    @property
+    def change(self) -> int | None:
+        prev = self.previous
+        if prev is None or prev.score is None or self.result.score is None:
+            return None
+        return self.result.score - prev.score
 
 
 def _where(summary: Summary) -> str:

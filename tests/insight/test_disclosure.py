@@ -10,14 +10,13 @@ from datetime import UTC, datetime
 from bot.domain import AnswerRecord, ChannelRef, Side
 from bot.questions import default_question_set
 from bot.score.disclosure import (
-    DisclosureState,
-    Snapshot,
     advance,
     contributions,
     distance,
     far_apart,
     separable,
 )
+from bot.score.disclosure_state import DisclosureState, Snapshot
 from bot.score.scoring import compute_result
 from storage.repository import SqlRepository
 from tests.insight import reference

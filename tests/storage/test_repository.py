@@ -455,7 +455,7 @@ async def test_batch_reads_match_the_single_ones(repo: SqlRepository) -> None:
 
 
 async def test_batch_nudges_and_disclosures(repo: SqlRepository) -> None:
-    from bot.score.disclosure import DisclosureState
+    from bot.score.disclosure_state import DisclosureState
 
     a, poll_a = await new_poll(repo, ref=ChannelRef("slack", "T1", "CA"))
     b, poll_b = await new_poll(repo, ref=ChannelRef("slack", "T1", "CB"))

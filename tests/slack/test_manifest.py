@@ -137,7 +137,7 @@ async def test_the_manifest_scopes_are_exactly_the_scopes_the_bot_uses(stack: Sl
     await boss.types("/pulse export", channel_id="C2")
     await boss.opens_home()
     fake.usergroup(TEAM, "S1", handle="it-team", users=["UADMIN"])
-    mapped = await boss.types("/pulse map @it-team it", channel_id="C2")  # usergroups.*
+    mapped = await admin.types("/pulse map @it-team it", channel_id="C2")  # usergroups.*
     assert "Mapped *@it-team* to *IT*" in mapped.text
     # Recovery after a crash reads the bot's own recent posts back (tests/faults).
     messenger = stack.adapter.messenger

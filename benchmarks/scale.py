@@ -34,13 +34,13 @@ from bot.cards import Card
 from bot.context import Deps
 from bot.core import Core
 from bot.domain import Actor, AnswerRecord, Channel, ChannelRef, Destination, PersonRef
-from bot.heap import settle_after_startup
-from bot.insight.nudge_rules import REPEAT_DAYS
-from bot.insight.summary import draft, needs_answers
+from server.heap import settle_after_startup
+from bot.nudges.rules import REPEAT_DAYS
+from bot.summary.service import draft, needs_answers
 from bot.ports import NudgeRecord
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
-from bot.trends import TREND_POLLS, ScoreReport
+from bot.score.trends import TREND_POLLS, ScoreReport
 from storage.engine import create_engine, is_postgres
 from storage.migrate import migrate
 from storage.repository import SqlRepository

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cadence import next_open
+from bot.channels.cadence import next_open
 from bot.cards import Card
 from bot.context import Deps
 from bot.domain import Actor, Channel, ChannelRef, Schedule

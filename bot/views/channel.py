@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.cadence import describe, format_local, next_open
+from bot.channels.cadence import describe, format_local, next_open
 from bot.cards import Card, Context, Facts, Heading, Text, simple
 from bot.domain import Channel, Poll, Schedule
-from bot.scoring import Participation
-from bot.views.score import participation_text
+from bot.score.scoring import Participation
+from bot.score.views import participation_text
 
 
 def status_card(

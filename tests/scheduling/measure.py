@@ -25,8 +25,8 @@ from bot.core import Core
 from bot.domain import ChannelRef, Destination
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
-from bot.scheduler import Scheduler
-from bot.steps import StepRunner
+from server.scheduler import Scheduler
+from bot.channels.steps import StepRunner
 from storage.engine import create_engine
 from storage.migrate import migrate
 from storage.repository import CHANNEL, WORKSPACE, SqlRepository

@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import build_application
-from bot.settings import load_settings
-from handlers.simulator.slack_api import FakeSlack
+from server.app import build_application
+from server.settings import load_settings
+from demo.slack_api import FakeSlack
 from tests.slack.conftest import SlackStack, slack_settings
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine

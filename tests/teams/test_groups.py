@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.simulator.teams_connector import FakeTeamsConnector
+from demo.teams_connector import FakeTeamsConnector
 from tests.support.adaptive_cards import CardChecker
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine

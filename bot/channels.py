@@ -7,9 +7,7 @@ from bot.cards import Card
 from bot.context import Deps
 from bot.domain import Actor, Channel, ChannelRef, Schedule
 from bot.ports import WorkspaceAdmins
-from bot.views import channel as views
-
-
+from bot.channels import views
 class ChannelService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps

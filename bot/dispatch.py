@@ -24,7 +24,7 @@ from bot.people.service import PeopleService
 from bot.polls.service import PollService
 from bot.reply import Reply
 from bot.score.results import ResultService
-from bot.views import channel as channel_views
+from bot.channels import views as channel_views
 from bot.commands.help import help_card
 from bot.score.views import explain_card, score_card
 

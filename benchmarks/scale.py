@@ -72,9 +72,6 @@ class MembershipMessenger:
         index = int(channel.channel_id[1:])
         return [MANAGER, *(member_id(index, p) for p in range(self._respondents))]
 
-    async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
-        return False
-
 
 def _remove_sqlite(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):

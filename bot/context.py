@@ -47,6 +47,8 @@ class Deps:
     schedule_listener: ScheduleListener = field(default_factory=NoScheduler)
     #: Seconds to gather clicks before re-rendering a poll's answer count.
     refresh_delay: float = 1.0
+    #: Platform user ids that may run workspace-wide commands (BRIDGEPULSE_ADMINS).
+    admins: frozenset[str] = frozenset()
 
     def messenger(self, platform: str) -> Messenger:
         try:

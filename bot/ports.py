@@ -350,8 +350,16 @@ class Messenger(Protocol):
 
     async def update(self, *, to: ChannelRef, message_ref: str, card: Card) -> None: ...
     async def members(self, *, channel: ChannelRef) -> Sequence[str]: ...
-    async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
-        """Whether the platform makes this person an admin of the workspace or channel."""
+
+
+@runtime_checkable
+class WorkspaceAdmins(Protocol):
+    """A messenger whose platform says who administers a whole workspace (Slack's admins and
+    owners). A platform without it has no admins BridgePulse can see: Teams tells a bot nothing
+    about tenant admins, so there only BRIDGEPULSE_ADMINS may run workspace-wide commands."""
+
+    async def is_workspace_admin(self, *, actor: Actor) -> bool:
+        """Whether the platform makes this person an admin or owner of their workspace."""
         ...
 
 

@@ -86,6 +86,7 @@ async def build_application(
         clock=clock or SystemClock(),
         telemetry=telemetry,
         refresh_delay=refresh_delay,
+        admins=settings.admins,
     )
     core = Core(deps)
     scheduler = None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
 from bot.privacy import DEFAULT_K, MAX_K, MIN_K
@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     scheduler: Literal["on", "off"] = Field(default="on", alias="BRIDGEPULSE_SCHEDULER")
     question_sets: Path | None = Field(default=None, alias="BRIDGEPULSE_QUESTION_SETS")
     public_url: str = Field(default="", alias="BRIDGEPULSE_PUBLIC_URL")
+    #: Platform user ids that may run workspace-wide commands (Slack U…, Teams AAD object ids).
+    admins: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(), alias="BRIDGEPULSE_ADMINS"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="BRIDGEPULSE_LOG_LEVEL"
     )
@@ -80,6 +84,13 @@ class Settings(BaseSettings):
     @classmethod
     def _on_off(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @property
     def is_production(self) -> bool:

@@ -7,6 +7,7 @@ from bot.channels import views
 from bot.channels.cadence import next_open
 from bot.context import Deps
 from bot.domain import Actor, Channel, ChannelRef, Schedule
+from bot.ports import WorkspaceAdmins
 
 
 class ChannelService:
@@ -17,12 +18,26 @@ class ChannelService:
         return await self._deps.repo.ensure_channel(ref=ref, name=name)
 
     async def is_admin(self, actor: Actor, channel: Channel) -> bool:
-        """Admins: whoever first set the channel up (anyone, until someone has), and the people
-        the platform makes workspace or team admins."""
+        """Channel admins: whoever first set the channel up (anyone, until someone has), and
+        the workspace's admins (`is_workspace_admin`)."""
         if channel.owner_user_id is None or channel.owner_user_id == actor.user_id:
             return True
-        messenger = self._deps.messenger(channel.ref.platform)
-        return await messenger.is_admin(actor=actor, channel=channel.ref)
+        return await self.is_workspace_admin(actor)
+
+    async def is_workspace_admin(self, actor: Actor) -> bool:
+        """Who may run commands that act on the whole workspace (`pulse map`): a person listed
+        in BRIDGEPULSE_ADMINS, or one the platform makes a workspace admin or owner. Setting
+        a channel up never makes anyone one: any member can set up a fresh channel."""
+        if actor.user_id in self._deps.admins:
+            return True
+        messenger = self._deps.messengers.get(actor.platform)
+        if not isinstance(messenger, WorkspaceAdmins):
+            return False
+        return await messenger.is_workspace_admin(actor=actor)
+
+    def platform_admins(self, platform: str) -> bool:
+        """Whether the platform itself names workspace admins (else only BRIDGEPULSE_ADMINS)."""
+        return isinstance(self._deps.messengers.get(platform), WorkspaceAdmins)
 
     async def setup(
         self, actor: Actor, channel: Channel, schedule: Schedule, *, prefix: str

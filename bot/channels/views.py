@@ -94,6 +94,20 @@ def admin_only(word: str, *, prefix: str) -> Card:
     return simple(text)
 
 
+def workspace_admin_only(word: str, *, prefix: str, platform_admins: bool) -> Card:
+    """The refusal of a workspace-wide command: who may run it, and that nothing changed."""
+    who = (
+        "a workspace admin or owner, or someone named in BridgePulse's BRIDGEPULSE_ADMINS"
+        if platform_admins
+        else "someone named in BridgePulse's BRIDGEPULSE_ADMINS setting (this platform does "
+        "not tell BridgePulse who its admins are)"
+    )
+    return simple(
+        f"`{prefix}pulse {word}` changes sides for the whole workspace, so only {who} may use "
+        "it; nothing changed."
+    )
+
+
 def already_open(poll: Poll, *, timezone: str) -> Card:
     text = (
         f"Pulse #{poll.number} is already open (until {format_local(poll.closes_at, timezone)}); "

@@ -53,6 +53,15 @@ class Dispatcher:
 
     async def run(self, actor: Actor, channel: Channel, command: Command, *, prefix: str) -> Reply:
         word = _admin_word(command)
+        if word in WORKSPACE_WORDS:
+            # These change sides across the whole workspace, so owning a channel is not enough.
+            if not await self._channels.is_workspace_admin(actor):
+                platform_admins = self._channels.platform_admins(actor.platform)
+                card = channel_views.workspace_admin_only(
+                    word, prefix=prefix, platform_admins=platform_admins
+                )
+                return Reply(card)
+            return await self._admin(actor, channel, command, prefix=prefix)
         if word is not None:
             if not await self._channels.is_admin(actor, channel):
                 return Reply(channel_views.admin_only(word, prefix=prefix))
@@ -122,6 +131,10 @@ class Dispatcher:
             case UnmapGroup(group=group):
                 return Reply(await self._groups.unmap(channel, group))
         return Reply(help_card(prefix=prefix))
+
+
+#: Admin commands that act on the whole workspace rather than one channel.
+WORKSPACE_WORDS = frozenset({"map", "unmap"})
 
 
 def _admin_word(command: Command) -> str | None:

@@ -18,7 +18,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("pulse join marketing|it|other", "say which team you are in"),
     (
         "pulse map <group> marketing|it|other",
-        "everyone in a group counts for a side unless they chose one (admin); "
+        "everyone in a group counts for a side unless they chose one (workspace admin); "
         "`{prefix}pulse unmap <group>` undoes it",
     ),
     ("pulse groups", "the groups mapped to sides"),

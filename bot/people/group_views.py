@@ -46,7 +46,7 @@ def unmapped(label: str, *, found: bool) -> Card:
 def listing(mappings: list[GroupSide], *, prefix: str) -> Card:
     if not mappings:
         text = (
-            "No group is mapped to a side here. A channel admin can map one with "
+            "No group is mapped to a side here. A workspace admin can map one with "
             f"`{prefix}pulse map <group> marketing|it|other`."
         )
         return simple(text)

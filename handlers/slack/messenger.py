@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -31,6 +32,9 @@ _SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
 _HISTORY_PAGES, _HISTORY_PAGE = 5, 200
 #: The metadata event type of BridgePulse's marked posts.
 MARKER_EVENT = "bridgepulse_post"
+#: How long users.info's word on who is a workspace admin is trusted.
+ADMIN_TTL_SECONDS = 60.0
+_MAX_ADMIN_ENTRIES = 10_000
 log = logging.getLogger(__name__)
 
 
@@ -84,6 +88,8 @@ class SlackMessenger:
         self._tokens = tokens
         self._conversations = conversations
         self._clock = clock
+        #: (workspace, user) → (when asked, whether an admin or owner)
+        self._admins: dict[tuple[str, str], tuple[float, bool]] = {}
 
     def channel_label(self, name: str) -> str:
         return f"#{name}"
@@ -195,12 +201,22 @@ class SlackMessenger:
             if not cursor:
                 return found
 
-    async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
+    async def is_workspace_admin(self, *, actor: Actor) -> bool:
+        """A workspace admin or owner, as users.info says; kept for a minute, so a run of admin
+        commands costs one rate-limited call and a demoted admin loses the right soon after."""
+        key, now = (actor.workspace_id, actor.user_id), time.monotonic()
+        cached = self._admins.get(key)
+        if cached is not None and now - cached[0] < ADMIN_TTL_SECONDS:
+            return cached[1]
         response = await self._client.users_info(
             token=await self._tokens.bot_token(actor.workspace_id), user=actor.user_id
         )
         user: dict[str, Any] = response.get("user") or {}
-        return any(user.get(flag) for flag in ("is_admin", "is_owner", "is_primary_owner"))
+        verdict = any(user.get(flag) for flag in ("is_admin", "is_owner", "is_primary_owner"))
+        if len(self._admins) >= _MAX_ADMIN_ENTRIES:
+            self._admins.clear()
+        self._admins[key] = (now, verdict)
+        return verdict
 
     async def publish_home(self, *, actor: Actor, card: Card) -> None:
         """Show the card as the person's App Home tab."""

@@ -23,7 +23,7 @@ from botbuilder.schema import (
 )
 
 from bot.cards import Card
-from bot.domain import Actor, Channel, ChannelRef, Destination, Group, PersonRef
+from bot.domain import Channel, ChannelRef, Destination, Group, PersonRef
 from bot.errors import RecipientUnreachable
 from handlers.teams.activities import PLATFORM, load_reference
 from handlers.teams.references import SERVICE, ConversationBook, account_key, chat_key
@@ -113,10 +113,10 @@ class TeamsMessenger:
         self._rosters[channel] = (time.monotonic(), ids)
         return ids
 
-    async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
-        # The Bot Framework roster does not say who owns a team (only Graph does), so Teams
-        # admins are the channel's first configurer, whom the core already recognises.
-        return False
+    # No `is_workspace_admin` (bot.ports.WorkspaceAdmins): the Bot Framework roster does not
+    # say who owns a team or administers the tenant (only Microsoft Graph does, with extra
+    # consent), so in Teams only BRIDGEPULSE_ADMINS may run workspace-wide commands, and a
+    # channel's admin is whoever first set it up.
 
     async def direct(self, person: PersonRef, card: Card) -> str:
         """Send to the person's 1:1 chat with the bot, opening it first if needed. A person who

@@ -23,7 +23,7 @@ from bot.cards import Card
 from bot.channels.steps import StepRunner
 from bot.context import Deps
 from bot.core import Core
-from bot.domain import Actor, ChannelRef, Destination
+from bot.domain import ChannelRef, Destination
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
 from server.scheduler import Scheduler
@@ -49,9 +49,6 @@ class CountingMessenger:
 
     async def members(self, *, channel: ChannelRef) -> Sequence[str]:
         return []
-
-    async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
-        return False
 
 
 def peak_mb() -> float:

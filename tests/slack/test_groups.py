@@ -8,7 +8,8 @@ from tests.support.slack import TEAM
 
 async def test_a_mapped_user_group_gives_its_members_a_side(stack: SlackStack) -> None:
     ws, fake = stack.workspace, stack.fake
-    boss, chosen, newcomer, outsider = (ws.person(u) for u in ("UBOSS", "UCHOSE", "UNEW", "UOUT"))
+    boss = ws.person("UBOSS", admin=True)  # mapping is for workspace admins
+    chosen, newcomer, outsider = (ws.person(u) for u in ("UCHOSE", "UNEW", "UOUT"))
     fake.usergroup(TEAM, "S1", handle="it-team", users=["UBOSS", "UCHOSE", "UNEW"])
     await boss.types("/pulse setup")
     await chosen.types("/pulse join marketing")
@@ -35,12 +36,22 @@ async def test_a_mapped_user_group_gives_its_members_a_side(stack: SlackStack) -
     assert "was not mapped" in (await boss.types("/pulse unmap <!subteam^S1|@it-team>")).text
 
 
-async def test_mapping_is_for_admins_and_says_what_is_wrong(stack: SlackStack) -> None:
+async def test_mapping_is_for_workspace_admins_and_says_what_is_wrong(stack: SlackStack) -> None:
     ws, fake = stack.workspace, stack.fake
-    boss, stranger = ws.person("UBOSS"), ws.person("USTRANGER")
-    await boss.types("/pulse setup")
-    refused = (await stranger.types("/pulse map @it-team it")).text
-    assert "is for this channel's BridgePulse admins" in refused
+    boss, owner = ws.person("UBOSS", admin=True), ws.person("UOWNER")
+    fake.user(TEAM, "UOWNER").is_owner = True
+    founder = ws.person("UFOUNDER")
+    fake.channel(TEAM, "C2", name="side-project", members=["UFOUNDER"])
+    await founder.types("/pulse setup", channel_id="C2")  # a fresh channel: theirs to run
+    for command in ("/pulse map @it-team it", "/pulse unmap @it-team"):
+        refused = (await founder.types(command, channel_id="C2")).text
+        assert "changes sides for the whole workspace" in refused, command
+        assert "only a workspace admin or owner, or someone named in" in refused
+        assert "BRIDGEPULSE_ADMINS" in refused and "nothing changed" in refused
+    fake.usergroup(TEAM, "S2", handle="owners", users=["UOWNER"])
+    assert "No group is mapped" in (await founder.types("/pulse groups", channel_id="C2")).text
+    assert "Mapped *@owners*" in (await owner.types("/pulse map @owners other")).text
+    assert "Unmapped @owners" in (await owner.types("/pulse unmap @owners")).text
     assert "Name a group and a side" in (await boss.types("/pulse map @it-team")).text
     unknown = (await boss.types("/pulse map @nobody it")).text
     assert "I couldn't find the group “@nobody”" in unknown and "by its handle" in unknown

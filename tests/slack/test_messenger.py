@@ -74,10 +74,13 @@ async def test_workspace_admins_and_owners_are_admins(stack: SlackStack) -> None
     fake.user(TEAM, "UPLAIN")
     slack = messenger(stack)
     verdicts = {
-        user: await slack.is_admin(actor=Actor("slack", TEAM, user), channel=CHANNEL)
+        user: await slack.is_workspace_admin(actor=Actor("slack", TEAM, user))
         for user in ("UADMIN", "UOWNER", "UPLAIN")
     }
     assert verdicts == {"UADMIN": True, "UOWNER": True, "UPLAIN": False}
+    fake.user(TEAM, "UPLAIN", admin=True)  # promoted: the minute-long cache still says no
+    assert not await slack.is_workspace_admin(actor=Actor("slack", TEAM, "UPLAIN"))
+    assert len(fake.calls_to("users.info")) == 3
 
 
 async def test_a_workspace_rate_limit_is_waited_out(stack: SlackStack) -> None:

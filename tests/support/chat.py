@@ -55,7 +55,7 @@ class RecordingMessenger:
     async def members(self, *, channel: ChannelRef) -> Sequence[str]:
         return self.members_by_channel.get(channel.channel_id, [])
 
-    async def is_admin(self, *, actor: Actor, channel: ChannelRef) -> bool:
+    async def is_workspace_admin(self, *, actor: Actor) -> bool:
         return actor.user_id in self.admins
 
     def texts(self) -> list[str]:

@@ -1,8 +1,33 @@
-"""On Teams an admin maps the members of the team a command is typed in to a side."""
+"""On Teams a BRIDGEPULSE_ADMINS person maps the members of the team a command is typed in."""
 
 from __future__ import annotations
 
-from tests.support.teams import Teams
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from demo.teams_connector import FakeTeamsConnector
+from tests.support.adaptive_cards import CardChecker
+from tests.support.clock import FakeClock
+from tests.support.db import migrated_engine
+from tests.support.teams import Teams, teams_settings
+
+
+@pytest.fixture
+async def teams(
+    backend: str,
+    tmp_path: Path,
+    clock: FakeClock,
+    connector: tuple[FakeTeamsConnector, str],
+    card_checker: CardChecker,
+) -> AsyncIterator[Teams]:
+    """The server with `boss` (by their AAD object id) in BRIDGEPULSE_ADMINS."""
+    settings = teams_settings(admins="aad-boss")
+    async with migrated_engine(backend, tmp_path) as engine:
+        async with Teams.start(engine, connector, clock=clock, settings=settings) as running:
+            yield running
+    card_checker.assert_valid(connector[0].cards())
 
 
 async def test_the_members_of_this_team_count_for_the_mapped_side(teams: Teams) -> None:
@@ -34,3 +59,18 @@ async def test_the_members_of_this_team_count_for_the_mapped_side(teams: Teams) 
     assert "the members of campaigns" in boss.last_private().text
     await boss.says("pulse unmap this team", in_=campaigns)
     assert "Unmapped the members of campaigns" in boss.last_private().text
+
+
+async def test_a_channel_founder_outside_bridgepulse_admins_cannot_map(teams: Teams) -> None:
+    launch = teams.team("Side project").channel("launch")
+    founder, colleague = teams.person("founder"), teams.person("colleague")
+    launch.add(founder, colleague)
+    await launch.install(by=founder)
+    await founder.says("pulse setup", in_=launch)  # the channel is theirs to run
+    await founder.says("pulse map this team it", in_=launch)
+    refused = founder.last_private().text
+    assert "pulse map changes sides for the whole workspace" in refused
+    assert "only someone named in BridgePulse's BRIDGEPULSE_ADMINS setting" in refused
+    assert "nothing changed" in refused
+    await founder.says("pulse groups", in_=launch)
+    assert "No group is mapped" in founder.last_private().text

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bot.context import Deps
 from bot.domain import AnswerRecord, Channel, Poll
 from bot.insight.disclosure import DisclosureGuard, DisclosureState
+from bot.insight.uncertainty import with_uncertainty
 from bot.ports import PollHistoryItem
 from bot.questions import QuestionSet
 from bot.scoring import PollResult, compute_result
@@ -24,9 +25,10 @@ class ResultService:
         return self._deps.question_sets.get(poll.question_set, poll.question_set_version)
 
     def score(self, poll: Poll, answers: list[AnswerRecord]) -> PollResult:
-        return compute_result(
-            answers, question_set=self.question_set(poll), poll_number=poll.number, k=self._deps.k
-        )
+        """A closed poll's result, with its 90% interval (seeded by the poll: always the same)."""
+        qset = self.question_set(poll)
+        result = compute_result(answers, question_set=qset, poll_number=poll.number, k=self._deps.k)
+        return with_uncertainty(result, answers, qset, poll_number=poll.number, seed=poll.id)
 
     async def report(
         self, channel: Channel, *, polls: int = TREND_POLLS, closed_only: bool = False

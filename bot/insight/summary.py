@@ -18,6 +18,7 @@ from bot.insight.disclosure import DisclosureGuard
 from bot.insight.nudge_rules import REPEAT_DAYS
 from bot.insight.nudges import FollowUp, Nudge, pick
 from bot.insight.readings import side_average
+from bot.insight.uncertainty import Change, change_between
 from bot.ports import NudgeRecord
 from bot.questions import QuestionSet
 from bot.scoring import Figures, PollResult
@@ -62,11 +63,21 @@ class Summary:
             return None
         return self.result.score - prev.score
 
+    @property
+    def judged_change(self) -> Change | None:
+        """The like-for-like change since the previous pulse, judged against chance."""
+        prev = self.previous
+        before, after = (prev.result.figures if prev else None), self.result.figures
+        if before is None or after is None or before.score is None or after.score is None:
+            return None
+        return change_between(before, after)
+
 
 def chart_points(series: tuple[TrendPoint, ...]) -> list[ChartPoint]:
     points = []
     for p in series:
         f = p.result.figures
+        u = f.uncertainty if f else None
         points.append(
             ChartPoint(
                 number=p.poll.number,
@@ -74,6 +85,8 @@ def chart_points(series: tuple[TrendPoint, ...]) -> list[ChartPoint]:
                 score=p.score,
                 marketing=side_average(f, Side.MARKETING) if f else None,
                 it=side_average(f, Side.IT) if f else None,
+                low=u.low if u else None,
+                high=u.high if u else None,
             )
         )
     return points

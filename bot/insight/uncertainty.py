@@ -89,7 +89,7 @@ def uncertainty_of(
     lever_q = next((q for q in asked if not q.is_likert), None)
     use_lever = lever_q is not None and "lever" in figures.components
     sides = _sides(answers, [q.id for q in likert], lever_q.id if lever_q else None)
-    keys = [likert[i].role for i in scored] + (["lever"] if use_lever else [])
+    keys: list[str] = [likert[i].role for i in scored] + (["lever"] if use_lever else [])
     rng = random.Random(seed)
     draws: list[list[float]] = []
     for _ in range(resamples):

@@ -14,7 +14,7 @@ from bot.insight.metrics import METRICS, Metric
 from bot.insight.nudges import FollowUp, Nudge
 from bot.insight.readings import SideLevels, lever_rows, likert_levels, widest_gap
 from bot.privacy import not_enough_text
-from bot.views.score import participation_text
+from bot.views.score import change_text, interval_text, participation_text, trend_text
 
 if TYPE_CHECKING:
     from bot.insight.summary import Summary
@@ -28,10 +28,10 @@ def _where(summary: Summary) -> str:
 
 
 def _change(summary: Summary) -> str:
-    change, prev = summary.change, summary.previous
-    if change is None or prev is None:
-        return "first score" if prev is None else ""
-    return f"{signed(change)} since pulse #{prev.poll.number}"
+    prev = summary.previous
+    if prev is None:
+        return "first score"
+    return change_text(summary.judged_change, prev)
 
 
 def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
@@ -40,7 +40,8 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
     figures = result.figures
     assert figures is not None and figures.score is not None
     change = _change(summary)
-    headline = f"Pulse #{poll.number}{_where(summary)}: {score_text(figures.score)}" + (
+    shown = score_text(figures.score) + interval_text(figures)
+    headline = f"Pulse #{poll.number}{_where(summary)}: {shown}" + (
         f" ({change})" if change else ""
     )
     rows = likert_levels(figures, summary.qset, poll.number)
@@ -48,7 +49,8 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
     blocks: list[Block] = [
         Heading(headline),
         Text(
-            f"Trend `{sparkline(scores)}` over the last {plural(len(scores), 'pulse')} · "
+            f"Trend `{trend_text(summary.series)}` over the last "
+            f"{plural(len(scores), 'pulse')} · "
             f"answers: {participation_text(result.participation)}"
         ),
     ]

@@ -118,7 +118,14 @@ def draft(
     if figures is None or figures.score is None:
         return base, None
     numbers = {p.poll.id: p.poll.number for p in series}
-    choice = pick(nudges, channel.id, poll, figures, qset, numbers=numbers, now=now)
+    history = {
+        p.poll.number: f
+        for p in series
+        if p.published and p.poll.number < poll.number and (f := p.result.figures) is not None
+    }
+    choice = pick(
+        nudges, channel.id, poll, figures, qset, numbers=numbers, now=now, history=history
+    )
     summary = Summary(
         poll,
         channel_label,

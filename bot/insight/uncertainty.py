@@ -89,7 +89,7 @@ def uncertainty_of(
     lever_q = next((q for q in asked if not q.is_likert), None)
     use_lever = lever_q is not None and "lever" in figures.components
     sides = _sides(answers, [q.id for q in likert], lever_q.id if lever_q else None)
-    keys: list[str] = [likert[i].role for i in scored] + (["lever"] if use_lever else [])
+    keys = [str(likert[i].role) for i in scored] + (["lever"] if use_lever else [])
     rng = random.Random(seed)
     draws: list[list[float]] = []
     for _ in range(resamples):
@@ -262,3 +262,30 @@ def beyond_chance(after: float, after_se: float, before: Sequence[tuple[float, f
     baseline = sum(v for v, _ in before) / len(before)
     var = after_se**2 + sum(se**2 for _, se in before) / len(before) ** 2
     return abs(after - baseline) > Z90 * math.sqrt(var)
+
+
+def metric_se(key: str, figures: Figures, question_ids: Mapping[str, str]) -> float | None:
+    """The standard error of a nudge metric in one pulse, in the metric's own unit, from the
+    stored standard errors (None when the pulse has none). `question_ids` maps the metric's
+    role ("trust", "priority", "item_N") to the question it reads in that pulse."""
+    u = figures.uncertainty
+    if u is None:
+        return None
+    if key in ("lever_agreement", "lowest_component"):
+        component = (
+            "lever"
+            if key == "lever_agreement"
+            else min(figures.components, key=lambda c: figures.components[c], default=None)
+        )
+        if component is None or component not in u.cov:
+            return None
+        return math.sqrt(max(u.cov[component][component], 0.0))
+    if key == "overall_level":
+        ses = [se for per in u.level_se.values() for se in per.values()]
+        return 4 * math.sqrt(sum(se**2 for se in ses)) / len(ses) if ses else None
+    role = key.split("_gap")[0].removesuffix("_level")
+    per = u.level_se.get(question_ids.get(role, ""))
+    if per is None or len(per) < 2:
+        return None
+    spread = 4 * math.sqrt(sum(se**2 for se in per.values()))
+    return spread if "_gap" in key else spread / 2

@@ -177,9 +177,17 @@ def follow_up_text(f: FollowUp) -> str:
     if metric.unit == "points":  # a gap: its size is what matters, not which side leads
         before, after = abs(before), abs(after)
     delta = after - before
-    small = 0.005 if metric.unit == "share" else 0.05
-    if abs(delta) < small:
-        return head + f"the {metric.label} held at {_value(metric, after)}."
+    start = f"{before:.1f}" if metric.unit == "points" else _value(metric, before)
+    if not f.clear:
+        base = (
+            f"the mean of the {plural(f.baseline_pulses, 'pulse')} before the nudge"
+            if f.baseline_pulses
+            else "the nudge's pulse"
+        )
+        return head + (
+            f"no clear change yet: the {metric.label} is {_value(metric, after)}, against "
+            f"{start} in {base} — within what chance moves it."
+        )
     improved = (delta < 0) == (metric.better == "lower")
     verb = (
         ("narrowed" if improved else "widened")
@@ -187,9 +195,9 @@ def follow_up_text(f: FollowUp) -> str:
         else ("rose" if delta > 0 else "fell")
     )
     amount = "" if metric.unit == "share" else f" ({signed(delta, digits=1)})"
-    start = f"{before:.1f}" if metric.unit == "points" else _value(metric, before)
     return (
-        head + f"the {metric.label} {verb} from {start} to "
+        head + f"the {metric.label} {verb} from {start} (mean of "
+        f"{plural(f.baseline_pulses, 'pulse')} before the nudge) to "
         f"{_value(metric, after)}{amount}" + (" — good progress." if improved else ".")
     )
 

@@ -277,7 +277,6 @@ def main() -> None:
         f"{args.teams} teams at each size, {STATIC_PULSES} static pulses each; "
         f"took {time.perf_counter() - started:.0f} s."
     )
-    bench.notes.append("Table (old formula beside new):\n" + "\n".join(table))
     RESULTS.mkdir(exist_ok=True)
     path = bench.save()
     path.rename(RESULTS / "validity.json")

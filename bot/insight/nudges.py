@@ -178,7 +178,10 @@ def follow_up(
     clear = after_se is not None and beyond_chance(
         size(after), after_se, [(size(v), se) for v, se in baseline]
     )
-    return FollowUp(rule, metric, given_in, before, after, returns_in, len(baseline), clear)
+    own = given_in is not None and not any(n < given_in for n in history or {})
+    return FollowUp(
+        rule, metric, given_in, before, after, returns_in, 0 if own else len(baseline), clear
+    )
 
 
 def _question_ids(qset: QuestionSet, number: int) -> dict[str, str]:
@@ -195,7 +198,9 @@ def _baseline(
     if given_in is None:
         return []
     found: list[tuple[float, float]] = []
-    for number in sorted((n for n in history if n < given_in), reverse=True):
+    # no pulse before the nudge: its own pulse is all there is to compare with
+    earlier = [n for n in history if n < given_in] or [n for n in history if n == given_in]
+    for number in sorted(earlier, reverse=True):
         value = metric(history[number], qset, number)
         se = metric_se(metric.key, history[number], _question_ids(qset, number))
         if value is not None and se is not None:

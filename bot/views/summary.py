@@ -178,15 +178,15 @@ def follow_up_text(f: FollowUp) -> str:
         before, after = abs(before), abs(after)
     delta = after - before
     start = f"{before:.1f}" if metric.unit == "points" else _value(metric, before)
+    base = (
+        f"the mean of the {plural(f.baseline_pulses, 'pulse')} before the nudge"
+        if f.baseline_pulses
+        else "the nudge's own pulse"
+    )
     if not f.clear:
-        base = (
-            f"the mean of the {plural(f.baseline_pulses, 'pulse')} before the nudge"
-            if f.baseline_pulses
-            else "the nudge's pulse"
-        )
         return head + (
-            f"no clear change yet: the {metric.label} is {_value(metric, after)}, against "
-            f"{start} in {base} — within what chance moves it."
+            f"no clear change yet: the {metric.label} is {_value(metric, after)} against "
+            f"{start} in {base}, within what chance alone moves it."
         )
     improved = (delta < 0) == (metric.better == "lower")
     verb = (
@@ -196,9 +196,10 @@ def follow_up_text(f: FollowUp) -> str:
     )
     amount = "" if metric.unit == "share" else f" ({signed(delta, digits=1)})"
     return (
-        head + f"the {metric.label} {verb} from {start} (mean of "
-        f"{plural(f.baseline_pulses, 'pulse')} before the nudge) to "
-        f"{_value(metric, after)}{amount}" + (" — good progress." if improved else ".")
+        head + f"the {metric.label} {verb} from {start} to "
+        f"{_value(metric, after)}{amount}"
+        + (" — good progress." if improved else ".")
+        + f" Compared with {base}, beyond chance."
     )
 
 

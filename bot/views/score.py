@@ -39,9 +39,8 @@ def change_text(change: Change | None, previous: TrendPoint | None) -> str:
         return ""
     if change.points is None:
         return f"steady {since} ({change.covers_text()})"
-    return (
-        f"{signed(change.points)} {since} ({change.covers_text()}; mostly {change.mostly_text()})"
-    )
+    mostly = f"; mostly {change.mostly_text()}" if len(change.covers) > 1 else ""
+    return f"{signed(change.points)} {since} ({change.covers_text()}{mostly})"
 
 
 def trend_text(points: Sequence[TrendPoint]) -> str:

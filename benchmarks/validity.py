@@ -23,12 +23,12 @@ from datetime import UTC, datetime
 
 from benchmarks.stats import NO_TARGET, RESULTS, BenchResult
 from bot.domain import AnswerRecord, Side
-from bot.insight.nudges import METRICS, candidates, follow_up
+from bot.nudges.service import METRICS, candidates, follow_up
 from bot.insight.uncertainty import change_between, with_uncertainty
 from bot.ports import NudgeRecord
 from bot.questions import default_question_set
-from bot.scoring import Figures, compute_result
-from handlers.simulator.personas import LEVERS, Mood, Persona, Scenario, side_mood
+from bot.score.scoring import Figures, compute_result
+from demo.personas import LEVERS, Mood, Persona, Scenario, side_mood
 
 QS = default_question_set()
 SIZES = (5, 6, 8, 12)

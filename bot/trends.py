@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.domain import Poll
 from bot.imperatives import IMPERATIVES
 from bot.insight.uncertainty import Change, change_between
-from bot.scoring import Participation, PollResult
+from bot.score.scoring import Participation, PollResult
 
 TREND_POLLS = 12
 
@@ -20,7 +20,7 @@ class TrendPoint:
 
     poll: Poll
     result: PollResult
-    #: for an open poll: the counts its "so far" figures date from (see bot.insight.disclosure)
+    #: for an open poll: the counts its "so far" figures date from (see bot.score.disclosure)
     as_of: Participation | None = None
 
     @property

@@ -6,7 +6,7 @@ chance correction inside each resample, and the resampled scores are recentred o
 (resampling repeats people, which moves min() and the overlap by itself); the spread is
 widened by √(n/(n−1)) because a bootstrap of n people underestimates the variance by that
 factor. benchmarks/validity.py measures the coverage that results. Inside the loop the
-arithmetic is floats on integer counts: the published score itself stays exact (bot.scoring).
+arithmetic is floats on integer counts: the published score itself stays exact (bot.score.scoring).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from bot.domain import SCORED_SIDES, AnswerRecord, Side
 from bot.questions import QuestionSet
-from bot.scoring import Figures, PollResult, Uncertainty, round_half_up
+from bot.score.scoring import Figures, PollResult, Uncertainty, round_half_up
 
 #: Resamples per closed poll: enough for a 90% interval to the point, cheap enough for a close.
 RESAMPLES = 300

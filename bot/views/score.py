@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.cadence import format_local
+from bot.channels.cadence import format_local
 from bot.cards import Block, Card, Context, Facts, Heading, Text
 from bot.formatting import score_text, signed, sparkline
 from bot.imperatives import IMPERATIVES
 from bot.insight.uncertainty import Change
 from bot.privacy import not_enough_text
-from bot.scoring import Figures, Participation
-from bot.trends import ScoreReport, TrendPoint, formula_breaks
+from bot.score.scoring import Figures, Participation
+from bot.score.trends import ScoreReport, TrendPoint, formula_breaks
 
 FORMULA_LINE = (
     "Score = 100 × the mean of four components: for trust, priority and the rotating "

@@ -1,4 +1,4 @@
-"""The alignment formula written out again, independently of bot.scoring, to check summaries."""
+"""The alignment formula written out again, independently of bot.score.scoring, to check summaries."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _overlap(m: list[str], i: list[str]) -> Fraction:
 
 def lever_agreement(week: Answers) -> Fraction:
     """O over its mean across every way of splitting the pooled answers into groups of the
-    two sides' sizes (enumerated, not the hypergeometric shortcut bot.scoring takes)."""
+    two sides' sizes (enumerated, not the hypergeometric shortcut bot.score.scoring takes)."""
     picks = {
         side: [a["lever"] for n, a in week.items() if _side(n) == side and "lever" in a]
         for side in ("m", "i")

@@ -11,12 +11,12 @@ import pytest
 
 from bot.domain import AnswerRecord, Side
 from bot.imperatives import IMPERATIVES, rotating_imperative
-from bot.insight.metrics import METRICS
-from bot.insight.nudge_rules import RULES, NudgeRule
-from bot.insight.nudges import candidates, choose, follow_up, nudge_for
+from bot.nudges.metrics import METRICS
+from bot.nudges.rules import RULES, NudgeRule
+from bot.nudges.service import candidates, choose, follow_up, nudge_for
 from bot.ports import NudgeRecord
 from bot.questions import default_question_set
-from bot.scoring import Figures, compute_result
+from bot.score.scoring import Figures, compute_result
 
 QSET = default_question_set()
 HIGH = {"trust": "5", "priority": "5", "lever": "speed", "rotating": "5"}

@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import AnswerRecord, Side
-from bot.insight.nudges import follow_up
+from bot.nudges.service import follow_up
 from bot.insight.uncertainty import change_between, with_uncertainty
 from bot.ports import NudgeRecord
 from bot.questions import default_question_set
-from bot.scoring import Figures, PollResult, compute_result
-from bot.views.summary import follow_up_text
+from bot.score.scoring import Figures, PollResult, compute_result
+from bot.summary.views import follow_up_text
 
 QS = default_question_set()
 M, IT = Side.MARKETING, Side.IT

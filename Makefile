@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.fanout --backend postgres
 	$(BIN)/python -m benchmarks.scale --backend sqlite --reuse --cold
 	$(BIN)/python -m benchmarks.scale --backend postgres --reuse --cold
+	$(BIN)/python -m benchmarks.validity
 	$(BIN)/python -m benchmarks.report
 
 clean:

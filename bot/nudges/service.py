@@ -3,7 +3,7 @@ same one twice in a channel within four weeks, and a follow-up on the previous o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -15,6 +15,7 @@ from bot.nudges.rules import REPEAT_DAYS, RULES, NudgeRule
 from bot.ports import NudgeRecord
 from bot.questions import QuestionSet
 from bot.score.scoring import Figures
+from bot.score.uncertainty import beyond_chance, metric_se
 from bot.summary.readings import levels_of, top_lever
 
 if TYPE_CHECKING:
@@ -49,6 +50,10 @@ class FollowUp:
     after: float | None
     #: when the measure is a rotating question not asked this time: the pulse that asks it next
     returns_in: int | None
+    #: how many pulses before the nudge `before` is the mean of (0: only the nudge's own value)
+    baseline_pulses: int = 0
+    #: the move from `before` to `after` is larger than chance at the 90% level
+    clear: bool = False
 
     @property
     def imperative(self) -> Imperative:
@@ -140,6 +145,10 @@ def choose(fired: list[Nudge], *, recent: set[str]) -> Nudge | None:
     return next((n for n in fired if n.rule.id not in recent), None)
 
 
+#: Pulses before a nudge whose mean is the follow-up's baseline.
+BASELINE_PULSES = 3
+
+
 def follow_up(
     record: NudgeRecord,
     figures: Figures,
@@ -147,7 +156,11 @@ def follow_up(
     poll_number: int,
     *,
     given_in: int | None,
+    history: Mapping[int, Figures] | None = None,
 ) -> FollowUp | None:
+    """How the nudge's measure moved: against the mean of up to 3 pulses before the nudge (not
+    the one extreme pulse that fired it, which the next pulse regresses from by chance alone),
+    "clear" only when larger than chance. `history` maps earlier pulse numbers to figures."""
     rule, metric = RULES_BY_ID.get(record.nudge_id), METRICS.get(record.metric)
     if rule is None or metric is None:
         return None
@@ -156,7 +169,45 @@ def follow_up(
     item = rotating_metric_imperative(metric.key)
     if after is None and item is not None:
         returns_in = poll_number + 1 + (item - rotating_imperative(poll_number + 1)) % 5
-    return FollowUp(rule, metric, given_in, record.value, after, returns_in)
+    baseline = _baseline(metric, history or {}, qset, given_in)
+    if not baseline or after is None:
+        return FollowUp(rule, metric, given_in, record.value, after, returns_in)
+    after_se = metric_se(metric.key, figures, _question_ids(qset, poll_number))
+    size = abs if metric.unit == "points" else float
+    before = sum(size(v) for v, _ in baseline) / len(baseline)
+    clear = after_se is not None and beyond_chance(
+        size(after), after_se, [(size(v), se) for v, se in baseline]
+    )
+    own = given_in is not None and not any(n < given_in for n in history or {})
+    return FollowUp(
+        rule, metric, given_in, before, after, returns_in, 0 if own else len(baseline), clear
+    )
+
+
+def _question_ids(qset: QuestionSet, number: int) -> dict[str, str]:
+    ids = {role: qset.by_role(role).id for role in ("trust", "priority")}
+    return ids | {
+        f"item_{q.imperative}": q.id for q in qset.for_poll(number) if q.role == "rotating"
+    }
+
+
+def _baseline(
+    metric: Metric, history: Mapping[int, Figures], qset: QuestionSet, given_in: int | None
+) -> list[tuple[float, float]]:
+    """(value, standard error) of the metric in up to 3 pulses before the nudge's pulse."""
+    if given_in is None:
+        return []
+    found: list[tuple[float, float]] = []
+    # no pulse before the nudge: its own pulse is all there is to compare with
+    earlier = [n for n in history if n < given_in] or [n for n in history if n == given_in]
+    for number in sorted(earlier, reverse=True):
+        value = metric(history[number], qset, number)
+        se = metric_se(metric.key, history[number], _question_ids(qset, number))
+        if value is not None and se is not None:
+            found.append((value, se))
+        if len(found) == BASELINE_PULSES:
+            break
+    return found
 
 
 def _latest(
@@ -191,13 +242,22 @@ def pick(
     *,
     numbers: dict[int, int],
     now: datetime,
+    history: Mapping[int, Figures] | None = None,
 ) -> Choice:
-    """Choose a closed poll's nudge from the channel's recent nudge `records` (pure)."""
+    """Choose a closed poll's nudge from the channel's recent nudge `records` (pure);
+    `history` maps earlier pulse numbers to their figures (the follow-up's baseline)."""
     own = [r for r in records if r.poll_id == poll.id]
     earlier = [r for r in records if r.poll_id != poll.id and r.created_at <= now]
     previous = earlier[-1] if earlier else None
     followed = (
-        follow_up(previous, figures, qset, poll.number, given_in=numbers.get(previous.poll_id))
+        follow_up(
+            previous,
+            figures,
+            qset,
+            poll.number,
+            given_in=numbers.get(previous.poll_id),
+            history=history,
+        )
         if previous
         else None
     )

@@ -14,6 +14,7 @@ from bot.score.disclosure import DisclosureGuard
 from bot.score.disclosure_state import DisclosureState
 from bot.score.scoring import PollResult, compute_result
 from bot.score.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report
+from bot.score.uncertainty import with_uncertainty
 
 
 class ResultService:
@@ -25,9 +26,10 @@ class ResultService:
         return self._deps.question_sets.get(poll.question_set, poll.question_set_version)
 
     def score(self, poll: Poll, answers: list[AnswerRecord]) -> PollResult:
-        return compute_result(
-            answers, question_set=self.question_set(poll), poll_number=poll.number, k=self._deps.k
-        )
+        """A closed poll's result, with its 90% interval (seeded by the poll: always the same)."""
+        qset = self.question_set(poll)
+        result = compute_result(answers, question_set=qset, poll_number=poll.number, k=self._deps.k)
+        return with_uncertainty(result, answers, qset, poll_number=poll.number, seed=poll.id)
 
     async def report(
         self, channel: Channel, *, polls: int = TREND_POLLS, closed_only: bool = False

@@ -19,6 +19,10 @@ from bot.questions import LIKERT_VALUES, Question, QuestionSet
 
 #: Component keys, in the order of the formula's mean.
 COMPONENTS = ("trust", "priority", "lever", "rotating")
+#: The formula a result is computed with, stored in it: 1 = mean × (1 − |gap|) and raw lever
+#: overlap (results stored without a version); 2 = min of the sides' levels and lever overlap
+#: corrected for chance. A closed result keeps the formula it was published with.
+FORMULA = 2
 #: Decimals kept in published levels, gaps, shares and components.
 PRECISION = 4
 #: Likert answers that agree (4 Agree, 5 Strongly agree): the study's "share answering 4–5".
@@ -84,6 +88,10 @@ class Figures:
     gaps: dict[str, float]
     lever_shares: dict[Side, dict[str, float]]
     agreement: dict[str, dict[Side, tuple[int, int]]] | None = None
+    #: the formula version (see FORMULA); results stored without one are version 1
+    formula: int = FORMULA
+    #: the score's 90% interval and standard errors, set when the poll closes
+    uncertainty: Uncertainty | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -99,6 +107,9 @@ class Figures:
             data["agreement"] = {
                 q: {s.value: list(n) for s, n in per.items()} for q, per in self.agreement.items()
             }
+        data["formula"] = self.formula
+        if self.uncertainty is not None:
+            data["uncertainty"] = self.uncertainty.to_dict()
         return data
 
     @classmethod
@@ -114,6 +125,46 @@ class Figures:
             gaps=dict(data["gaps"]),
             lever_shares={side[s]: dict(sh) for s, sh in data["lever_shares"].items()},
             agreement=_agreement_from(data.get("agreement")),
+            formula=data.get("formula", 1),
+            uncertainty=Uncertainty.from_dict(data["uncertainty"])
+            if "uncertainty" in data
+            else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Uncertainty:
+    """How sure a closed score is, computed once at close (bot.score.uncertainty).
+
+    `low`..`high` is the 90% interval of the score (0–100, always containing it) and `se` its
+    standard error in points; `cov[a][b]` the covariance of components a and b (0..1 scale), so
+    that any like-for-like mean of components has its own standard error; `level_se[q][side]`
+    the standard error of a side's level on a likert question (0..1 scale)."""
+
+    low: int
+    high: int
+    se: float
+    cov: dict[str, dict[str, float]]
+    level_se: dict[str, dict[Side, float]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "low": self.low,
+            "high": self.high,
+            "se": self.se,
+            "cov": self.cov,
+            "level_se": {q: {s.value: v for s, v in lv.items()} for q, lv in self.level_se.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Uncertainty:
+        side = _SIDE_BY_VALUE
+        return cls(
+            low=data["low"],
+            high=data["high"],
+            se=data["se"],
+            cov={a: dict(row) for a, row in data["cov"].items()},
+            level_se={q: {side[s]: v for s, v in lv.items()} for q, lv in data["level_se"].items()},
         )
 
 
@@ -220,15 +271,43 @@ def round_half_up(value: Fraction) -> int:
 
 
 def likert_component(l_m: Fraction, l_it: Fraction) -> Fraction:
-    """C = ((L_m + L_it) / 2) × (1 − |L_m − L_it|): high only when both are high and agree."""
-    return (l_m + l_it) / 2 * (1 - abs(l_m - l_it))
+    """C = min(L_m, L_it): the level both sides reach. Raising either side never lowers it, and
+    the higher side's excess earns nothing (so caring less is never rewarded)."""
+    return min(l_m, l_it)
 
 
-def lever_agreement(
-    shares_m: Mapping[str, Fraction], shares_it: Mapping[str, Fraction]
-) -> Fraction:
-    """A = Σ_k min(p_m(k), p_it(k)), one minus the total variation distance."""
+def lever_overlap(shares_m: Mapping[str, Fraction], shares_it: Mapping[str, Fraction]) -> Fraction:
+    """O = Σ_k min(p_m(k), p_it(k)), one minus the total variation distance."""
     return sum((min(shares_m.get(o, Fraction(0)), p) for o, p in shares_it.items()), Fraction(0))
+
+
+def expected_overlap(totals: Iterable[int], n_m: int, n_it: int) -> Fraction:
+    """E: the expected O when the pooled lever answers (`totals[k]` choosing option k) are split
+    at random into groups of n_m and n_it. Marketing's count of an option with c answers is
+    hypergeometric, so E is exact: Σ_k Σ_x P(X = x) × min(x / n_m, (c − x) / n_it)."""
+    n = n_m + n_it
+    ways = math.comb(n, n_m)
+    expected = Fraction(0)
+    for c in totals:
+        for x in range(max(0, c - n_it), min(c, n_m) + 1):
+            p = Fraction(math.comb(c, x) * math.comb(n - c, n_m - x), ways)
+            expected += p * min(Fraction(x, n_m), Fraction(c - x, n_it))
+    return expected
+
+
+def lever_agreement(counts_m: Mapping[str, int], counts_it: Mapping[str, int]) -> Fraction:
+    """A = min(1, O / E): the overlap compared with what two sides wanting the same thing would
+    reach by chance with these group sizes (A = O when E = 0). Raw O is biased low: two sides of
+    6 with identical preferences overlap only ~0.55."""
+    n_m, n_it = sum(counts_m.values()), sum(counts_it.values())
+    overlap = lever_overlap(
+        {o: Fraction(c, n_m) for o, c in counts_m.items()},
+        {o: Fraction(c, n_it) for o, c in counts_it.items()},
+    )
+    options = set(counts_m) | set(counts_it)
+    totals = [counts_m.get(o, 0) + counts_it.get(o, 0) for o in options]
+    expected = expected_overlap(totals, n_m, n_it)
+    return overlap if expected == 0 else min(Fraction(1), overlap / expected)
 
 
 def participation_of(answers: Iterable[AnswerRecord]) -> Participation:
@@ -286,7 +365,8 @@ def _figures(answers: list[AnswerRecord], questions: list[Question]) -> Figures:
             shares = {s: _shares(v) for s, v in per_side.items() if v}
             lever_shares = {s: {o: _float(p) for o, p in sh.items()} for s, sh in shares.items()}
             if len(shares) == 2:
-                exact[key] = lever_agreement(shares[Side.MARKETING], shares[Side.IT])
+                counts = {s: Counter(v) for s, v in per_side.items()}
+                exact[key] = lever_agreement(counts[Side.MARKETING], counts[Side.IT])
         if key in exact:
             component_imperative[key] = q.imperative
 

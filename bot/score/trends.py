@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import Poll
 from bot.imperatives import IMPERATIVES
 from bot.score.scoring import Participation, PollResult
+from bot.score.uncertainty import Change, change_between
 
 TREND_POLLS = 12
 
@@ -80,6 +82,12 @@ class ScoreReport:
         return cur.score - prev.score
 
     @property
+    def judged_change(self) -> Change | None:
+        """The like-for-like change since the previous published pulse, judged against chance
+        (None without two published pulses)."""
+        return judged_change(self.previous, self.current)
+
+    @property
     def open_point(self) -> TrendPoint | None:
         last = self.points[-1] if self.points else None
         return last if last is not None and last.poll.is_open else None
@@ -87,6 +95,30 @@ class ScoreReport:
     @property
     def scores(self) -> list[int | None]:
         return [p.score for p in self.points]
+
+
+def judged_change(previous: TrendPoint | None, current: TrendPoint | None) -> Change | None:
+    """`change_between` of two trend points' figures (None unless both are published)."""
+    if previous is None or current is None:
+        return None
+    before, after = previous.result.figures, current.result.figures
+    if before is None or after is None or before.score is None or after.score is None:
+        return None
+    return change_between(before, after)
+
+
+def formula_breaks(points: Sequence[TrendPoint]) -> list[int]:
+    """Indexes of points scored with a different formula from the published point before them
+    (a trend across them shows a marker). Reads only stored figures' `formula`."""
+    breaks, last = [], None
+    for i, point in enumerate(points):
+        figures = point.result.figures if point.published else None
+        if figures is None:
+            continue
+        if last is not None and figures.formula != last:
+            breaks.append(i)
+        last = figures.formula
+    return breaks
 
 
 def build_report(points: list[TrendPoint], *, k: int) -> ScoreReport:

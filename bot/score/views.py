@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.cards import Block, Card, Context, Facts, Heading, Text
 from bot.channels.cadence import format_local
 from bot.formatting import score_text, signed, sparkline
 from bot.imperatives import IMPERATIVES
 from bot.privacy import not_enough_text
-from bot.score.scoring import Participation
-from bot.score.trends import ScoreReport, TrendPoint
+from bot.score.scoring import Figures, Participation
+from bot.score.trends import ScoreReport, TrendPoint, formula_breaks
+from bot.score.uncertainty import Change
 
 FORMULA_LINE = (
     "Score = 100 × the mean of four components: for trust, priority and the rotating "
-    "question, (average of both sides' levels) × (1 − the gap between them); for the "
-    "lever question, the overlap of the two sides' choices."
+    "question, the level both sides reach (the lower side's average); for the lever "
+    "question, the overlap of the two sides' choices compared with the overlap two sides "
+    "wanting the same thing would reach by chance."
 )
+
+
+def interval_text(figures: Figures | None) -> str:
+    """` (48–63)`: the stored 90% interval, or nothing for results closed without one."""
+    u = figures.uncertainty if figures is not None else None
+    return f" ({u.low}–{u.high})" if u is not None else ""
+
+
+def change_text(change: Change | None, previous: TrendPoint | None) -> str:
+    """ "+8 since pulse #4 (trust and priority; mostly trust)" / "steady since pulse #4 (…)";
+    across a formula change, no comparison. Empty when there is nothing to compare."""
+    if change is None or previous is None:
+        return ""
+    since = f"since pulse #{previous.poll.number}"
+    if change.formula_changed:
+        return f"not compared with pulse #{previous.poll.number}: the formula changed since"
+    if not change.comparable:
+        return ""
+    if change.points is None:
+        return f"steady {since} ({change.covers_text()})"
+    mostly = f"; mostly {change.mostly_text()}" if len(change.covers) > 1 else ""
+    return f"{signed(change.points)} {since} ({change.covers_text()}{mostly})"
+
+
+def trend_text(points: Sequence[TrendPoint]) -> str:
+    """The sparkline, with `¦` where the formula changed between two pulses."""
+    breaks = set(formula_breaks(points))
+    scores = [p.score for p in points]
+    return "".join(("¦" if i in breaks else "") + sparkline([s]) for i, s in enumerate(scores))
 
 
 def participation_text(p: Participation) -> str:
@@ -68,14 +101,11 @@ def score_card(report: ScoreReport, *, channel_label: str, timezone: str, prefix
                 f" (from the first {current.as_of.marketing} marketing and "
                 f"{current.as_of.it} IT answers)"
             )
-        change = report.change
-        change_text = (
-            f" ({signed(change)} since pulse #{report.previous.poll.number})"
-            if (change is not None and report.previous)
-            else ""
-        )
-        headline = f"Alignment in {where}: {score_text(current.score)}{so_far}{change_text}"
-        blocks.append(Heading(f"Alignment in {where}: {score_text(current.score)}{so_far}"))
+        changed = change_text(report.judged_change, report.previous)
+        change_part = f" ({changed})" if changed else ""
+        shown = score_text(current.score) + interval_text(current.result.figures)
+        headline = f"Alignment in {where}: {shown}{so_far}{change_part}"
+        blocks.append(Heading(f"Alignment in {where}: {shown}{so_far}"))
         when = (
             f"pulse #{current.poll.number}, open until "
             f"{format_local(current.poll.closes_at, timezone)}"
@@ -83,7 +113,7 @@ def score_card(report: ScoreReport, *, channel_label: str, timezone: str, prefix
             else f"pulse #{current.poll.number}, closed "
             f"{format_local(current.poll.closed_at or current.poll.closes_at, timezone)}"
         )
-        blocks.append(Text(f"**{score_text(current.score)}**{so_far} — {when}{change_text}."))
+        blocks.append(Text(f"**{shown}**{so_far} — {when}{change_part}."))
         if open_point is not None and open_point is not current:
             p = open_point.result.participation
             blocks.append(
@@ -96,8 +126,9 @@ def score_card(report: ScoreReport, *, channel_label: str, timezone: str, prefix
                     )
                 )
             )
-    scores = report.scores
-    blocks.append(Text(f"Trend over the last {len(scores)} pulses: `{sparkline(scores)}`"))
+    blocks.append(
+        Text(f"Trend over the last {len(report.points)} pulses: `{trend_text(report.points)}`")
+    )
     if report.per_imperative:
         blocks.append(
             Facts(
@@ -125,13 +156,24 @@ def explain_card(*, k: int, prefix: str = "/") -> Card:
             Text(f"**In one line:** {FORMULA_LINE}"),
             Text(
                 "Each answer from 1 to 5 becomes a level from 0 to 1 (1 → 0, 3 → 0.5, 5 → 1). "
-                "For **trust**, **priority** and the **rotating question** we average each side's "
-                "levels, then multiply the average of the two sides by one minus the distance "
-                "between them, so a component is high only when both sides are positive _and_ "
-                "agree. For the **lever** question, agreement is the share of choices the two sides "
-                "have in common (100% when both pick the levers in the same proportions). The score "
-                "is the mean of the four components × 100, rounded half up, shown as `NN/100`; a "
-                "component is left out when one side gave no answer to it."
+                "For **trust**, **priority** and the **rotating question** the component is the "
+                "lower of the two sides' average levels: the level both sides reach. It rises only "
+                "when the side further behind moves up; the other side's excess earns nothing, so "
+                "caring less never raises it. For the **lever** question, agreement is the share "
+                "of choices the two sides have in common, divided by the share two sides of these "
+                "sizes wanting exactly the same thing would have in common by chance (at most "
+                "100%). The score is the mean of the four components × 100, rounded half up, shown "
+                "as `NN/100`; a component is left out when one side gave no answer to it."
+            ),
+            Text(
+                "**How sure:** with a handful of people a side, the score moves by chance alone. "
+                "`56/100 (48–63)` means a 90% range: resampling who answered in each side gives "
+                "scores in that range nine times out of ten. A change since the last pulse is shown "
+                "as a number only when it is larger than chance at that level; otherwise it reads "
+                "**steady**. It compares like with like — trust, priority and the rotating question "
+                "when the same one was asked — and names the part that moved most. Lever agreement "
+                "is left out of that comparison: it is too noisy week to week. Results keep the "
+                "formula they were published with; `¦` in a trend marks where the formula changed."
             ),
             Text(
                 "**Imperatives:** trust belongs to imperative 5 (Build trust by trusting), priority "

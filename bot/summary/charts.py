@@ -40,6 +40,9 @@ class ChartPoint:
     score: int | None
     marketing: float | None
     it: float | None
+    #: the score's stored 90% interval (None for results closed before intervals were kept)
+    low: int | None = None
+    high: int | None = None
 
 
 def render_png(points: Sequence[ChartPoint], *, title: str) -> bytes:
@@ -52,6 +55,15 @@ def render_png(points: Sequence[ChartPoint], *, title: str) -> bytes:
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     xs = list(range(len(points)))
     scores = [_nan(p.score) for p in points]
+    top.fill_between(
+        xs,
+        [_nan(p.low) for p in points],
+        [_nan(p.high) for p in points],
+        color=SCORE_COLOUR,
+        alpha=0.15,
+        linewidth=0,
+        label="90% range",
+    )
     top.plot(xs, scores, color=SCORE_COLOUR, linewidth=2.5, marker="o", markersize=7)
     for x, p in zip(xs, points, strict=True):
         if p.score is not None:
@@ -114,6 +126,9 @@ def alt_text(points: Sequence[ChartPoint]) -> str:
         f"#{p.number} {p.score if p.score is not None else 'no figures'}" for p in points
     )
     text = f"Line chart of the alignment score (0–100) by pulse: {scores}."
+    last = next((p for p in reversed(points) if p.low is not None and p.high is not None), None)
+    if last is not None:
+        text += f" A shaded band shows each score's 90% range ({last.low}–{last.high} in #{last.number})."
     latest = next(
         (p for p in reversed(points) if p.marketing is not None and p.it is not None), None
     )

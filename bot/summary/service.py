@@ -34,6 +34,7 @@ def chart_points(series: tuple[TrendPoint, ...]) -> list[ChartPoint]:
     points = []
     for p in series:
         f = p.result.figures
+        u = f.uncertainty if f else None
         points.append(
             ChartPoint(
                 number=p.poll.number,
@@ -41,6 +42,8 @@ def chart_points(series: tuple[TrendPoint, ...]) -> list[ChartPoint]:
                 score=p.score,
                 marketing=side_average(f, Side.MARKETING) if f else None,
                 it=side_average(f, Side.IT) if f else None,
+                low=u.low if u else None,
+                high=u.high if u else None,
             )
         )
     return points
@@ -72,7 +75,14 @@ def draft(
     if figures is None or figures.score is None:
         return base, None
     numbers = {p.poll.id: p.poll.number for p in series}
-    choice = pick(nudges, channel.id, poll, figures, qset, numbers=numbers, now=now)
+    history = {
+        p.poll.number: f
+        for p in series
+        if p.published and p.poll.number < poll.number and (f := p.result.figures) is not None
+    }
+    choice = pick(
+        nudges, channel.id, poll, figures, qset, numbers=numbers, now=now, history=history
+    )
     summary = Summary(
         poll,
         channel_label,

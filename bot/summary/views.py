@@ -14,7 +14,8 @@ from bot.privacy import not_enough_text
 from bot.questions import QuestionSet
 from bot.score.scoring import PollResult
 from bot.score.trends import TrendPoint
-from bot.score.views import participation_text
+from bot.score.uncertainty import Change, change_between
+from bot.score.views import change_text, interval_text, participation_text, trend_text
 from bot.summary.charts import FILENAME, Chart
 from bot.summary.readings import SideLevels, lever_rows, likert_levels, widest_gap
 from bot.summary.study import STUDY, Comparison
@@ -54,16 +55,25 @@ class Summary:
             return None
         return self.result.score - prev.score
 
+    @property
+    def judged_change(self) -> Change | None:
+        """The like-for-like change since the previous pulse, judged against chance."""
+        prev = self.previous
+        before, after = (prev.result.figures if prev else None), self.result.figures
+        if before is None or after is None or before.score is None or after.score is None:
+            return None
+        return change_between(before, after)
+
 
 def _where(summary: Summary) -> str:
     return f" in {summary.channel_label}" if summary.channel_label else ""
 
 
 def _change(summary: Summary) -> str:
-    change, prev = summary.change, summary.previous
-    if change is None or prev is None:
-        return "first score" if prev is None else ""
-    return f"{signed(change)} since pulse #{prev.poll.number}"
+    prev = summary.previous
+    if prev is None:
+        return "first score"
+    return change_text(summary.judged_change, prev)
 
 
 def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
@@ -72,7 +82,8 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
     figures = result.figures
     assert figures is not None and figures.score is not None
     change = _change(summary)
-    headline = f"Pulse #{poll.number}{_where(summary)}: {score_text(figures.score)}" + (
+    shown = score_text(figures.score) + interval_text(figures)
+    headline = f"Pulse #{poll.number}{_where(summary)}: {shown}" + (
         f" ({change})" if change else ""
     )
     rows = likert_levels(figures, summary.qset, poll.number)
@@ -80,7 +91,8 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
     blocks: list[Block] = [
         Heading(headline),
         Text(
-            f"Trend `{sparkline(scores)}` over the last {plural(len(scores), 'pulse')} · "
+            f"Trend `{trend_text(summary.series)}` over the last "
+            f"{plural(len(scores), 'pulse')} · "
             f"answers: {participation_text(result.participation)}"
         ),
     ]
@@ -207,9 +219,17 @@ def follow_up_text(f: FollowUp) -> str:
     if metric.unit == "points":  # a gap: its size is what matters, not which side leads
         before, after = abs(before), abs(after)
     delta = after - before
-    small = 0.005 if metric.unit == "share" else 0.05
-    if abs(delta) < small:
-        return head + f"the {metric.label} held at {_value(metric, after)}."
+    start = f"{before:.1f}" if metric.unit == "points" else _value(metric, before)
+    base = (
+        f"the mean of the {plural(f.baseline_pulses, 'pulse')} before the nudge"
+        if f.baseline_pulses
+        else "the nudge's own pulse"
+    )
+    if not f.clear:
+        return head + (
+            f"no clear change yet: the {metric.label} is {_value(metric, after)} against "
+            f"{start} in {base}, within what chance alone moves it."
+        )
     improved = (delta < 0) == (metric.better == "lower")
     verb = (
         ("narrowed" if improved else "widened")
@@ -217,10 +237,11 @@ def follow_up_text(f: FollowUp) -> str:
         else ("rose" if delta > 0 else "fell")
     )
     amount = "" if metric.unit == "share" else f" ({signed(delta, digits=1)})"
-    start = f"{before:.1f}" if metric.unit == "points" else _value(metric, before)
     return (
         head + f"the {metric.label} {verb} from {start} to "
-        f"{_value(metric, after)}{amount}" + (" — good progress." if improved else ".")
+        f"{_value(metric, after)}{amount}"
+        + (" — good progress." if improved else ".")
+        + f" Compared with {base}, beyond chance."
     )
 
 

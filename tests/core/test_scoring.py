@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from math import comb
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +15,7 @@ from bot.score.scoring import (
     Participation,
     PollResult,
     compute_result,
+    expected_overlap,
     lever_agreement,
     likert_component,
     round_half_up,
@@ -56,13 +58,14 @@ def test_both_sides_positive_and_agreeing_scores_100() -> None:
     assert result.figures.gaps == {"trust": 0.0, "priority": 0.0, "imperative_1": 0.0}
 
 
-def test_positive_but_split_is_penalised_by_the_gap() -> None:
-    # marketing all 5 (L = 1), IT all 3 (L = 0.5): C = 0.75 × (1 − 0.5) = 0.375 → 37.5 → 38
+def test_positive_but_split_scores_the_level_both_reach() -> None:
+    # marketing all 5 (L = 1), IT all 3 (L = 0.5): C = min(1, 0.5) = 0.5 → 50
     records = answers(M, "trust", ["5"] * 5) + answers(IT, "trust", ["3"] * 5)
     result = score(records)
     assert result.figures is not None
-    assert result.figures.components == {"trust": 0.375}
-    assert result.score == 38
+    assert result.figures.components == {"trust": 0.5}
+    assert result.score == 50
+    assert result.figures.formula == 2
     assert result.figures.gaps["trust"] == pytest.approx(2.0)  # 4 × (1 − 0.5) points
     assert result.figures.levels["trust"] == {M: 1.0, IT: 0.5}
 
@@ -89,14 +92,17 @@ def test_lever_agreement_one_for_equal_distributions_of_different_sizes() -> Non
     }
 
 
-def test_lever_agreement_partial_overlap() -> None:
-    # p_m = {privacy .6, speed .4}, p_it = {privacy .2, speed .2, insight .6}: A = .2 + .2 = .4
+def test_lever_agreement_partial_overlap_is_corrected_for_chance() -> None:
+    # p_m = {privacy .6, speed .4}, p_it = {privacy .2, speed .2, insight .6}: O = .2 + .2 = .4;
+    # pooled 4 privacy, 3 speed, 3 insight split 5/5 at random overlap E = 13/21 on average,
+    # so A = .4 / (13/21) = 42/65 = 0.6462 → 65
     m = ["privacy"] * 3 + ["speed"] * 2
     it = ["privacy", "speed", "insight", "insight", "insight"]
     result = score(answers(M, "lever", m) + answers(IT, "lever", it))
     assert result.figures is not None
-    assert result.figures.components["lever"] == pytest.approx(0.4)
-    assert result.score == 40
+    assert result.figures.components["lever"] == pytest.approx(0.6462)
+    assert result.score == 65
+    assert expected_overlap([4, 3, 3], 5, 5) == Fraction(13, 21)
 
 
 def test_components_missing_on_one_side_are_left_out() -> None:
@@ -200,8 +206,10 @@ def test_component_helpers_match_the_formula() -> None:
     assert likert_component(Fraction(0), Fraction(0)) == 0
     assert likert_component(Fraction(1), Fraction(0)) == 0
     assert likert_component(Fraction(3, 4), Fraction(1, 4)) == Fraction(1, 4)
-    assert lever_agreement({"a": Fraction(1)}, {"a": Fraction(1)}) == 1
-    assert lever_agreement({"a": Fraction(1)}, {"b": Fraction(1)}) == 0
+    assert lever_agreement({"a": 3}, {"a": 5}) == 1
+    assert lever_agreement({"a": 3}, {"b": 5}) == 0
+    # O = 1/2; pooled a:3, b:1 split 2/2 overlaps 1/2 on average too: as close as chance allows
+    assert lever_agreement({"a": 1, "b": 1}, {"a": 2}) == 1
 
 
 # --- properties -------------------------------------------------------------------------------
@@ -305,10 +313,20 @@ def test_score_matches_an_independent_float_oracle(
     for q in ("trust", "priority", "imperative_1"):
         lm, li = level(M, q), level(IT, q)
         if lm is not None and li is not None:
-            parts.append((lm + li) / 2 * (1 - abs(lm - li)))
+            parts.append(min(lm, li))
     pm, pi = shares(M), shares(IT)
     if pm and pi:
-        parts.append(sum(min(pm.get(o, 0.0), p) for o, p in pi.items()))
+        overlap = sum(min(pm.get(o, 0.0), p) for o, p in pi.items())
+        n_m = sum(1 for r in m if r.question_id == "lever")
+        n_it = sum(1 for r in it if r.question_id == "lever")
+        pooled = [r.value for r in m + it if r.question_id == "lever"]
+        expected = 0.0
+        for option in set(pooled):
+            c, n = pooled.count(option), n_m + n_it
+            for x in range(0, c + 1):  # hypergeometric pmf by counting, zero outside support
+                ways = comb(c, x) * comb(n - c, n_m - x) if n_m - x >= 0 else 0
+                expected += ways / comb(n, n_m) * min(x / n_m, (c - x) / n_it)
+        parts.append(min(1.0, overlap / expected) if expected else overlap)
     expected = 100 * sum(parts) / len(parts)
     assert abs(score(m + it, k=3).score - expected) <= 0.5 + 1e-9  # type: ignore[operator]
 
@@ -396,3 +414,63 @@ def test_a_stored_result_without_a_score_is_read_to_tell() -> None:
     assert odd.published and odd.score is None
     stored = PollResult.stored(5, None, odd.to_dict)
     assert stored.published and stored.score is None and stored.figures == odd.figures
+
+
+# --- formula 2's properties (DESIGN.md "Properties") -------------------------------------------
+
+
+def _raise_one(records: list[AnswerRecord], index: int) -> list[AnswerRecord] | None:
+    """The answers with the `index`-th likert answer one step higher (None if none can rise)."""
+    likert_at = [i for i, r in enumerate(records) if r.question_id != "lever" and r.value != "5"]
+    if not likert_at:
+        return None
+    i = likert_at[index % len(likert_at)]
+    raised = list(records)
+    r = raised[i]
+    raised[i] = AnswerRecord(r.respondent, r.side, r.question_id, str(int(r.value) + 1))
+    return raised
+
+
+@settings(max_examples=300, deadline=None)
+@given(side_answers(M, 3), side_answers(IT, 3), st.integers(min_value=0, max_value=200))
+def test_raising_any_one_answer_never_lowers_a_component_or_the_score(
+    m: list[AnswerRecord], it: list[AnswerRecord], index: int
+) -> None:
+    before = score(m + it, k=3)
+    raised = _raise_one(m + it, index)
+    if raised is None:
+        return
+    after = score(raised, k=3)
+    assert before.figures is not None and after.figures is not None
+    assert after.score is not None and before.score is not None
+    assert after.score >= before.score
+    for key, value in before.figures.components.items():
+        assert after.figures.components[key] >= value
+
+
+def test_caring_less_is_not_rewarded() -> None:
+    """The issue's case: under formula 1, marketing dropping from 5 to IT's 3 raised the score."""
+    high = answers(M, "trust", ["5"] * 5) + answers(IT, "trust", ["3"] * 5)
+    low = answers(M, "trust", ["3"] * 5) + answers(IT, "trust", ["3"] * 5)
+    assert score(high).score == score(low).score == 50
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(lever, min_size=1, max_size=12), st.integers(min_value=1, max_value=3))
+def test_lever_agreement_of_identical_answer_multisets_is_1(choices: list[str], times: int) -> None:
+    counts_m: dict[str, int] = {}
+    for c in choices:
+        counts_m[c] = counts_m.get(c, 0) + 1
+    assert lever_agreement(counts_m, counts_m) == 1
+    assert lever_agreement(counts_m, {o: n * times for o, n in counts_m.items()}) == 1
+
+
+def test_a_stored_result_keeps_its_formula_and_old_ones_are_version_1() -> None:
+    result = score(answers(M, "trust", ["5"] * 5) + answers(IT, "trust", ["3"] * 5))
+    data = result.to_dict()
+    assert data["figures"]["formula"] == 2
+    assert PollResult.from_dict(data).figures.formula == 2  # type: ignore[union-attr]
+    del data["figures"]["formula"]
+    old = PollResult.from_dict(data)
+    assert old.figures is not None and old.figures.formula == 1
+    assert old.score == 50  # never recomputed: the stored figures are what is shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from fractions import Fraction
@@ -21,18 +22,32 @@ def level(week: Answers, side: str, role: str) -> Fraction:
 
 
 def component(week: Answers, role: str) -> Fraction:
-    lm, li = level(week, "m", role), level(week, "i", role)
-    return (lm + li) / 2 * (1 - abs(lm - li))
+    return min(level(week, "m", role), level(week, "i", role))
+
+
+def _overlap(m: list[str], i: list[str]) -> Fraction:
+    return sum(
+        (min(Fraction(m.count(o), len(m)), Fraction(i.count(o), len(i))) for o in set(m)),
+        Fraction(0),
+    )
 
 
 def lever_agreement(week: Answers) -> Fraction:
-    shares: dict[str, dict[str, Fraction]] = {}
-    for side in ("m", "i"):
-        picks = [a["lever"] for n, a in week.items() if _side(n) == side and "lever" in a]
-        shares[side] = {o: Fraction(picks.count(o), len(picks)) for o in set(picks)}
-    return sum(
-        (min(p, shares["i"].get(o, Fraction(0))) for o, p in shares["m"].items()), Fraction(0)
-    )
+    """O over its mean across every way of splitting the pooled answers into groups of the
+    two sides' sizes (enumerated, not the hypergeometric shortcut bot.score.scoring takes)."""
+    picks = {
+        side: [a["lever"] for n, a in week.items() if _side(n) == side and "lever" in a]
+        for side in ("m", "i")
+    }
+    pooled = picks["m"] + picks["i"]
+    splits = [
+        _overlap(
+            [pooled[j] for j in chosen], [pooled[j] for j in range(len(pooled)) if j not in chosen]
+        )
+        for chosen in map(set, itertools.combinations(range(len(pooled)), len(picks["m"])))
+    ]
+    overlap, expected = _overlap(picks["m"], picks["i"]), sum(splits, Fraction(0)) / len(splits)
+    return overlap if expected == 0 else min(Fraction(1), overlap / expected)
 
 
 def score(week: Answers) -> int:

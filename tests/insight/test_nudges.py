@@ -3,6 +3,7 @@ their imperative, a recent nudge is skipped, and follow-ups measure the right th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from string import Formatter
 
@@ -60,10 +61,11 @@ def test_each_named_case_fires_first(
 def test_the_positive_nudge_only_when_nothing_needs_work() -> None:
     assert "all-high" not in fired(figures({**HIGH, "trust": "5"}, {**HIGH, "trust": "2"}))
     assert fired(figures(HIGH, HIGH)) == ["all-high"]
-    # a one-point priority gap (5 vs 4) is worth a nudge, so it is not "everything is high"
-    assert fired(figures({**HIGH, "priority": "4"}, {**HIGH, "priority": "5"})) == [
+    # a one-point priority gap (5 vs 4) is worth a nudge, so "everything is high" does not
+    # come first (under min() every component is .75 or more here, so it also fires, last)
+    assert fired(figures({**HIGH, "priority": "4"}, {**HIGH, "priority": "5"}))[0] == (
         "marketing-priority-behind"
-    ]
+    )
 
 
 def test_a_gap_below_the_threshold_does_not_fire() -> None:
@@ -127,6 +129,9 @@ def test_levers_apart_with_the_same_favourite_reads_naturally() -> None:
     ]
     f = compute_result(answers, question_set=QSET, poll_number=1, k=5).figures
     assert f is not None
+    # corrected for chance, 5 and 6 answers sharing a favourite agree well (A = 0.96); a larger
+    # team with these shares can sit below the rule's threshold
+    f = replace(f, components={**f.components, "lever": 0.4})
     nudge = {n.rule.id: n for n in candidates(f, QSET, 1)}["levers-apart"]
     assert "both lean to Speed of delivery, but split the rest" in nudge.action
     assert "both favour Speed of delivery" in nudge.short

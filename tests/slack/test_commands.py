@@ -127,7 +127,8 @@ async def test_figures_stay_hidden_below_the_threshold(stack: SlackStack, clock:
 async def test_alignment_explain(stack: SlackStack) -> None:
     answer = await stack.workspace.person("UANY").types("/alignment explain")
     assert "How the alignment score works" in answer.text
-    assert "(average of both sides' levels) × (1 − the gap between them)" in answer.text
+    assert "the lower of the two sides' average levels" in answer.text
+    assert "left out of that comparison" in answer.text  # says what the change test leaves out
     odd = await stack.workspace.person("UANY").types("/alignment now please")
     assert "`alignment` takes no words except `explain`" in odd.text
 
@@ -149,7 +150,8 @@ async def test_alignment_shows_change_sparkline_and_imperatives(
         await boss.types("/pulse close")
         clock.advance(days=4)
     score = (await boss.types("/alignment")).text
-    assert "/100 (+" in score or "/100 (−" in score or "/100 (±0" in score
+    # min(1, .5) = .5 → 50, then .75 → 75: like for like on trust, beyond chance (no spread)
+    assert "75/100 (75–75) (+25 since pulse #1 (trust))" in score
     assert "since pulse #1" in score and "so far" not in score
     assert "Trend over the last 2 pulses: `" in score
     assert "Build trust by trusting" in score  # per-imperative scores

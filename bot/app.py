@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -157,7 +158,8 @@ async def serve(settings: Settings) -> None:
         await application.close()
         raise ConfigError(
             f"HOST/PORT: cannot listen on {settings.host}:{settings.port} "
-            f"({exc.strerror or exc}); choose another PORT or stop what uses it"
+            f"({os.strerror(exc.errno).lower() if exc.errno else exc}); "
+            "choose another PORT or stop what uses it"
         ) from None
     if application.scheduler is not None:
         application.scheduler.start()

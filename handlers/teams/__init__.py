@@ -57,13 +57,7 @@ def register(
     )
     messenger = TeamsMessenger(adapter, book, app_id=settings.microsoft_app_id, retry=retry)
     bot = BridgePulseBot(core, book, ReplyDelivery(messenger))
-    local = not settings.teams_auth
-    if local:
-        log.warning(
-            "Teams: MICROSOFT_APP_ID is empty, so %s runs in unauthenticated local mode "
-            "(only a connector on this machine is answered); set it for a real Teams tenant",
-            routes.PATH,
-        )
+    local = settings.teams is TeamsMode.LOCAL  # `serve`'s start-up line says so
     routes.register(app, adapter=adapter, bot=bot, local=local)
     return messenger
 

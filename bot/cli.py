@@ -148,8 +148,6 @@ def _run_demo(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     from handlers.simulator import demo
 
     overrides["BRIDGEPULSE_ENV"] = Mode.DEMO.value
-    if not os.environ.get("HOST"):  # the demo answers unauthenticated: this machine only
-        overrides["HOST"] = "127.0.0.1"
     if args.port:
         overrides["PORT"] = args.port
     settings = load_settings(**overrides)

@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 import handlers.teams as teams_adapter
+from tests.simulator.conftest import Demo, demo  # noqa: F401 (fixture)
 from tests.slack.conftest import SlackStack, fake_slack, stack  # noqa: F401 (fixtures)
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine
@@ -171,3 +173,18 @@ async def test_slack_signed_hostile_json_is_a_4xx(stack: SlackStack, name: str) 
     assert unsigned.status == 401
     await stack.settle()
     assert [c.method for c in stack.fake.calls if c.method != "auth.test"] == []
+
+
+# ---- the demo page -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_the_demo_page_api_refuses_hostile_json(demo: Demo) -> None:  # noqa: F811
+    async with aiohttp.ClientSession() as http:
+        for name in ("state", "slack/command", "teams/say"):
+            async with http.post(
+                f"{demo.url}/_sim/api/{name}",
+                data=nested(DEPTH),
+                headers={"Content-Type": "application/json"},
+            ) as response:
+                assert response.status == 400, (name, response.status)

@@ -20,14 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.context import Deps, SystemClock
 from bot.core import Core
 from bot.errors import ConfigError
-from bot.heap import settle_after_startup
+from server.heap import settle_after_startup
 from bot.ports import Clock, Messenger
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
-from bot.scheduler import Scheduler
-from bot.settings import Settings, TeamsMode
-from bot.steps import StepRunner
-from bot.telemetry import PrometheusTelemetry
+from server.scheduler import Scheduler
+from server.settings import Settings, TeamsMode
+from bot.channels.steps import StepRunner
+from server.telemetry import PrometheusTelemetry
 from handlers import teams
 from handlers.slack.app import SlackMode, build_slack, slack_mode
 from storage.engine import create_engine, display_url

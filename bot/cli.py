@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import ConfigError
-from bot.settings import DatabaseSettings, Mode, Settings, load_database_settings, load_settings
+from server.settings import DatabaseSettings, Mode, Settings, load_database_settings, load_settings
 
 MAX_DEMO_WEEKS = 52
 
@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "migrate":
         return asyncio.run(_migrate(settings.database_url))
     assert isinstance(settings, Settings)
-    from bot.app import serve
+    from server.app import serve
 
     asyncio.run(serve(settings))
     return 0
@@ -145,7 +145,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace, overrides: dict[str, object]) -> int:
-    from handlers.simulator import demo
+    from demo import demo
 
     overrides["BRIDGEPULSE_ENV"] = Mode.DEMO.value
     if args.port:

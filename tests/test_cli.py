@@ -200,7 +200,7 @@ class Served:
                 break
             self.lines.append(line)
             if "BridgePulse listening" in line:
-                return line.rstrip("\n").split(" bot.app: ", 1)[1]
+                return line.rstrip("\n").split(" server.app: ", 1)[1]
         raise AssertionError("".join(self.lines))
 
     def post(self, path: str) -> int:

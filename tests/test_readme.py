@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.settings import Settings
+from server.settings import Settings
 from handlers.teams.package import manifest
 
 README = (Path(__file__).parent.parent / "README.md").read_text("utf-8")

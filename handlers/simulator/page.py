@@ -15,10 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers.simulator import slack_client, snapshot
-from handlers.simulator.personas import Persona, persona
-from handlers.simulator.timeline import Simulation
-from handlers.simulator.world import SLACK_CHANNEL, SLACK_TEAM, World, slack_user_id
+from demo import slack_client, snapshot
+from demo.personas import Persona, persona
+from demo.timeline import Simulation
+from demo.world import SLACK_CHANNEL, SLACK_TEAM, World, slack_user_id
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
@@ -104,7 +104,7 @@ def register(app: web.Application, state: PageState) -> None:
 
 
 def _static(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
-    body = (resources.files("handlers.simulator") / "static" / name).read_bytes()
+    body = (resources.files("demo") / "static" / name).read_bytes()
 
     async def serve(_request: web.Request) -> web.Response:
         return web.Response(

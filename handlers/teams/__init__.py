@@ -17,12 +17,12 @@ from msrest.universal_http.requests import ClientRetryPolicy
 from bot.core import Core
 from bot.errors import ConfigError
 from bot.ports import Clock, ConversationStore, Telemetry
-from bot.settings import Settings, TeamsMode
+from server.settings import Settings, TeamsMode
 from handlers.teams import routes
 from handlers.teams.bot import BridgePulseBot
 from handlers.teams.messenger import TeamsMessenger
 from handlers.teams.references import ConversationBook
-from handlers.teams.replies import ReplyDelivery
+from handlers.teams.delivery import ReplyDelivery
 from handlers.teams.retry import RetryPolicy
 
 log = logging.getLogger(__name__)

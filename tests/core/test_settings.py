@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import INSECURE_DEV_SECRET, Mode, load_database_settings, load_settings
+from server.settings import INSECURE_DEV_SECRET, Mode, load_database_settings, load_settings
 
 
 @pytest.fixture(autouse=True)

@@ -17,11 +17,11 @@ from botframework.connector.auth import (
     PasswordServiceClientCredentialFactory,
 )
 
-from bot.app import build_application
+from server.app import build_application
 from bot.errors import ConfigError
-from bot.settings import Settings, TeamsMode, load_settings
-from handlers.simulator import teams_client
-from handlers.simulator.teams_client import Account, TeamsChannel
+from server.settings import Settings, TeamsMode, load_settings
+from demo import teams_client
+from demo.teams_client import Account, TeamsChannel
 from handlers.teams import _credentials
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine

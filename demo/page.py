@@ -128,7 +128,7 @@ def _json(
     async def serve(request: web.Request) -> web.Response:
         try:
             body = await request.json() if request.can_read_body else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than json parses
             return web.json_response({"error": "send a JSON object"}, status=400)
         if not isinstance(body, dict):
             return web.json_response({"error": "send a JSON object"}, status=400)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.channels.steps import StepRunner
 from bot.context import Deps, SystemClock
 from bot.core import Core
-from bot.errors import StoreUnavailable
+from bot.errors import ConfigError
 from bot.ports import Clock, Messenger
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
@@ -27,11 +28,11 @@ from handlers import teams
 from handlers.slack.app import SlackMode, build_slack, slack_mode
 from server.heap import settle_after_startup
 from server.scheduler import Scheduler
-from server.settings import Settings
+from server.settings import Settings, TeamsMode
 from server.telemetry import PrometheusTelemetry
-from storage.engine import create_engine
-from storage.migrate import migrate
+from storage.engine import create_engine, display_url
 from storage.repository import SqlRepository
+from storage.startup import migrate_at_start
 
 log = logging.getLogger(__name__)
 #: Largest request body accepted (Slack payloads are far smaller; this bounds hostile input).
@@ -103,9 +104,10 @@ async def build_application(
         messengers=messengers,
         scheduler=scheduler,
     )
-    messengers["teams"] = teams.register(
-        app, core=core, store=repo, settings=settings, clock=deps.clock, telemetry=telemetry
-    )
+    if settings.teams is not TeamsMode.OFF:  # off: /api/messages is not mounted (404)
+        messengers["teams"] = teams.register(
+            app, core=core, store=repo, settings=settings, clock=deps.clock, telemetry=telemetry
+        )
     app.router.add_get("/healthz", _healthz(application))
     app.router.add_get("/metrics", _metrics(application))
     if slack_mode(settings) is not SlackMode.OFF:
@@ -139,14 +141,10 @@ def _metrics(application: Application) -> Handler:
 
 
 async def serve(settings: Settings) -> None:
-    """Migrate, build and run the HTTP server until SIGINT/SIGTERM."""
-    engine = create_engine(settings.database_url, command_timeout=None)
-    try:
-        await migrate(engine)
-    except StoreUnavailable as exc:
-        raise SystemExit(f"DATABASE_URL: cannot reach the database ({exc})") from None
-    finally:
-        await engine.dispose()
+    """Migrate, build and run the HTTP server until SIGINT/SIGTERM.
+
+    Every failure to start (database, address in use) is a ConfigError of one line."""
+    await migrate_at_start(settings.database_url)
     application = await build_application(settings)
     # Everything built so far lives as long as the process: move it out of the collector's
     # sight, so a full collection under load walks only what requests allocate (a full walk
@@ -154,17 +152,19 @@ async def serve(settings: Settings) -> None:
     settle_after_startup()
     runner = web.AppRunner(application.web, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        await application.close()
+        raise ConfigError(
+            f"HOST/PORT: cannot listen on {settings.host}:{settings.port} "
+            f"({os.strerror(exc.errno).lower() if exc.errno else exc}); "
+            "choose another PORT or stop what uses it"
+        ) from None
     if application.scheduler is not None:
         application.scheduler.start()
-    log.info(
-        "BridgePulse listening on http://%s:%s (mode %s, scheduler %s)",
-        settings.host,
-        settings.port,
-        settings.mode.value,
-        settings.scheduler,
-    )
+    log.info("%s", startup_summary(settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -175,3 +175,22 @@ async def serve(settings: Settings) -> None:
         log.info("shutting down")
         await runner.cleanup()
         await application.close()
+
+
+_SLACK = {
+    SlackMode.OFF: "off (no SLACK_* settings)",
+    SlackMode.SINGLE: "one workspace over HTTP",
+    SlackMode.OAUTH: "OAuth install over HTTP",
+    SlackMode.SOCKET: "Socket Mode",
+}
+
+
+def startup_summary(settings: Settings) -> str:
+    """The one line `serve` logs once it listens: what runs, where, on which database."""
+    return (
+        f"BridgePulse listening on {settings.host}:{settings.port}"
+        f" | Slack: {_SLACK[slack_mode(settings)]}"
+        f" | Teams: {settings.teams.value} ({settings.teams_reason})"
+        f" | scheduler: {settings.scheduler}"
+        f" | database: {display_url(settings.database_url)}"
+    )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import ConfigError
-from server.settings import Mode, load_settings
+from server.settings import DatabaseSettings, Mode, Settings, load_database_settings, load_settings
 
 MAX_DEMO_WEEKS = 52
 
@@ -24,7 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser(
-        "serve", help="run the HTTP server (Slack, Teams, /healthz, /metrics) and the scheduler"
+        "serve",
+        help="run the HTTP server (Slack, Teams, /healthz, /metrics) and the scheduler",
+        description="Migrate DATABASE_URL, then serve Slack at POST /slack/events, Teams at "
+        "POST /api/messages, GET /healthz and GET /metrics, and run the scheduler.",
+        epilog=_settings_help(Settings, SERVE_DEFAULTS),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo = sub.add_parser(
         "demo",
@@ -49,7 +54,13 @@ def _parser() -> argparse.ArgumentParser:
         help="headless: folder for the summary charts (PNG); default ./bridgepulse-demo-charts",
     )
     demo.add_argument("--seed", type=int, default=7, help="the simulated team's luck (default 7)")
-    sub.add_parser("migrate", help="apply database migrations to DATABASE_URL (idempotent)")
+    sub.add_parser(
+        "migrate",
+        help="apply database migrations to DATABASE_URL (idempotent)",
+        description="Apply database migrations to DATABASE_URL (idempotent; needs no secret).",
+        epilog=_settings_help(DatabaseSettings, {}),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     package = sub.add_parser(
         "teams-package",
         help="build the Teams app package (manifest.json + icons) for MICROSOFT_APP_ID",
@@ -62,6 +73,27 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument("--terms-url", default="", help="terms of use (default: --website)")
     package.add_argument("--version", default="1.0.0", help="package version, e.g. 1.0.0")
     return parser
+
+
+#: Defaults that depend on other settings, as `serve --help` states them.
+SERVE_DEFAULTS = {
+    "HOST": "0.0.0.0; 127.0.0.1 when BRIDGEPULSE_ENV is demo or test",
+    "MICROSOFT_APP_ID": "empty: Teams off (unauthenticated in demo/test mode)",
+    "BRIDGEPULSE_SECRET": "required unless BRIDGEPULSE_ENV is demo or test",
+}
+
+
+def _settings_help(kind: type[DatabaseSettings], special: dict[str, str]) -> str:
+    """Every environment variable the command reads, with its default."""
+    lines = ["settings (environment variables, default in brackets):"]
+    for field in kind.model_fields.values():
+        name = field.alias or ""
+        default = field.default
+        if isinstance(default, frozenset | set):
+            default = ",".join(sorted(default))
+        shown = special.get(name) or ("" if default is None else str(default)) or "empty"
+        lines.append(f"  {name:<28} [{shown}]")
+    return "\n".join(lines)
 
 
 def _weeks(text: str) -> int:
@@ -90,13 +122,14 @@ def _run(args: argparse.Namespace) -> int:
         return _teams_package(args)
     if args.command == "demo":
         return _demo(args)
-    settings = load_settings()
+    settings = load_database_settings() if args.command == "migrate" else load_settings()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings.database_url))
+    assert isinstance(settings, Settings)
     from server.app import serve
 
     asyncio.run(serve(settings))
@@ -115,8 +148,6 @@ def _run_demo(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     from demo import launch
 
     overrides["BRIDGEPULSE_ENV"] = Mode.DEMO.value
-    if not os.environ.get("HOST"):  # the demo answers unauthenticated: this machine only
-        overrides["HOST"] = "127.0.0.1"
     if args.port:
         overrides["PORT"] = args.port
     settings = load_settings(**overrides)
@@ -134,18 +165,9 @@ def _run_demo(args: argparse.Namespace, overrides: dict[str, object]) -> int:
 
 
 async def _migrate(url: str) -> int:
-    from bot.errors import StoreUnavailable
-    from storage.engine import create_engine
-    from storage.migrate import migrate
+    from storage.startup import migrate_at_start
 
-    engine = create_engine(url, command_timeout=None)
-    try:
-        revision = await migrate(engine)
-    except StoreUnavailable as exc:
-        print(f"bridgepulse: DATABASE_URL: cannot reach the database ({exc})", file=sys.stderr)
-        return 2
-    finally:
-        await engine.dispose()
+    revision = await migrate_at_start(url)  # a failure is a one-line ConfigError
     print(f"database is at revision {revision}")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,9 @@ def parse_database_url(url: str) -> URL:
     """Validate DATABASE_URL; every problem is one ConfigError line naming the variable."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(
-            f"DATABASE_URL: cannot parse {url!r}; expected e.g. "
+            f"DATABASE_URL: cannot parse {display_url(url)!r}; expected e.g. "
             "sqlite+aiosqlite:///./bridgepulse.db or "
             "postgresql+asyncpg://user@host:5432/db"
         ) from None
@@ -43,6 +44,17 @@ def parse_database_url(url: str) -> URL:
         if not folder.is_dir():
             raise ConfigError(f"DATABASE_URL: folder {folder} does not exist")
     return parsed
+
+
+def display_url(url: str) -> str:
+    """The URL as logs and errors may show it: the password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return _PASSWORD.sub(r"\1***@", url)
+
+
+_PASSWORD = re.compile(r"^([^:/]+://[^:/@]*:)[^@]*@")
 
 
 def create_engine(

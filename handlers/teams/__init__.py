@@ -23,7 +23,7 @@ from handlers.teams.delivery import ReplyDelivery
 from handlers.teams.messenger import TeamsMessenger
 from handlers.teams.references import ConversationBook
 from handlers.teams.retry import RetryPolicy
-from server.settings import Settings
+from server.settings import Settings, TeamsMode
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ def register(
     `auth_overrides` sets Bot Framework authentication options such as
     TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL (tests point token validation at local keys).
     """
+    if settings.teams is TeamsMode.OFF:  # the composition root does not call us then
+        raise ConfigError("MICROSOFT_APP_ID: required for Teams outside demo and test mode")
     _fast_retry_policy()
     config = _credentials(settings)
     for name, value in (auth_overrides or {}).items():
@@ -55,13 +57,7 @@ def register(
     )
     messenger = TeamsMessenger(adapter, book, app_id=settings.microsoft_app_id, retry=retry)
     bot = BridgePulseBot(core, book, ReplyDelivery(messenger))
-    local = not settings.teams_auth
-    if local:
-        log.warning(
-            "Teams: MICROSOFT_APP_ID is empty, so %s runs in unauthenticated local mode "
-            "(only a connector on this machine is answered); set it for a real Teams tenant",
-            routes.PATH,
-        )
+    local = settings.teams is TeamsMode.LOCAL  # `serve`'s start-up line says so
     routes.register(app, adapter=adapter, bot=bot, local=local)
     return messenger
 
@@ -74,13 +70,10 @@ def _fast_retry_policy() -> None:
 
 
 def _credentials(settings: Settings) -> SimpleNamespace:
-    kind = settings.microsoft_app_type
-    if settings.teams_auth and kind != "MultiTenant" and not settings.microsoft_app_tenant_id:
-        raise ConfigError(f"MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE is {kind}")
-    if settings.teams_auth and kind == "SingleTenant" and not settings.microsoft_app_password:
-        raise ConfigError(
-            "MICROSOFT_APP_PASSWORD: required when MICROSOFT_APP_TYPE is SingleTenant"
-        )
+    """botbuilder's configuration object (load_settings checked the registration). Without an
+    app id (demo and test only) authentication is off, which botbuilder allows only for its
+    MultiTenant type: the others raise for the missing id."""
+    kind = settings.microsoft_app_type if settings.teams_auth else "MultiTenant"
     return SimpleNamespace(
         APP_ID=settings.microsoft_app_id,
         APP_PASSWORD=settings.microsoft_app_password,

@@ -95,7 +95,7 @@ def test_cli_names_database_url_when_it_is_bad(tmp_path: Path) -> None:
         ("mysql://root@localhost/db", "driver 'mysql' is not supported"),
         ("not a url", "DATABASE_URL"),
         (f"sqlite+aiosqlite:///{tmp_path}/missing/x.db", "does not exist"),
-        ("postgresql+asyncpg://nobody@127.0.0.1:1/none", "cannot reach the database"),
+        ("postgresql+asyncpg://nobody@127.0.0.1:1/none", "cannot reach PostgreSQL at 127.0.0.1:1"),
     ):
         result = run_cli("migrate", env={"DATABASE_URL": url, "BRIDGEPULSE_ENV": "test"})
         assert result.returncode == 2, result.stderr

@@ -28,7 +28,11 @@ async def channel_known(teams: Teams) -> bool:
 async def test_with_an_app_id_unauthenticated_requests_are_refused(
     backend: str, tmp_path: Path, clock: FakeClock
 ) -> None:
-    settings = teams_settings(microsoft_app_id="00000000-0000-0000-0000-00000000b07")
+    settings = teams_settings(
+        microsoft_app_id="00000000-0000-0000-0000-000000000b07",
+        microsoft_app_password="not-used",
+        microsoft_app_tenant_id="72f988bf-86f1-41af-91ab-2d7cd011db47",
+    )
     async with running_connector() as connector, migrated_engine(backend, tmp_path) as engine:
         async with Teams.start(engine, connector, clock=clock, settings=settings) as teams:
             campaigns = teams.team("Launch").channel("campaigns")
@@ -143,7 +147,9 @@ async def test_with_an_app_id_a_correctly_signed_token_is_accepted(
     backend: str, tmp_path: Path, clock: FakeClock
 ) -> None:
     app_id = "6f1c2a7e-2b9d-4c1e-9a53-0d7f4e8b1c22"
-    settings = teams_settings(microsoft_app_id=app_id, microsoft_app_password="not-used")
+    settings = teams_settings(
+        microsoft_app_id=app_id, microsoft_app_password="not-used", microsoft_app_type="MultiTenant"
+    )
     async with running_connector() as connector, migrated_engine(backend, tmp_path) as engine:
         async with Teams.start(engine, connector, clock=clock, settings=settings) as teams:
             with token_issuer() as issuer:

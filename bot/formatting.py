@@ -37,6 +37,25 @@ def sparkline(scores: Sequence[int | None]) -> str:
     return "".join(chars)
 
 
+def trend_text(scores: Sequence[int | None], *, numbers: int = 5) -> str:
+    """The sparkline as plain text with the latest scores beside it: `▃▄▅ 41 → 48 → 52`.
+
+    Never in inline code: Slack paints code spans red on grey, which turns the bars into a
+    blob, and Teams cards show the backticks. `–` stands for a pulse without a published score.
+    """
+    shown = ["–" if s is None else str(s) for s in scores]
+    if len(shown) > numbers:
+        shown = ["…", *shown[-numbers:]]
+    return f"{sparkline(scores)} {' → '.join(shown)}".rstrip()
+
+
+def trend_line(scores: Sequence[int | None]) -> str:
+    """`Trend over the last 3 pulses: ▃▄▅ 41 → 48 → 52`; with one pulse there is no trend yet."""
+    if len(scores) == 1:
+        return f"One pulse so far: {trend_text(scores)}"
+    return f"Trend over the last {len(scores)} pulses: {trend_text(scores)}"
+
+
 def percent(share: float) -> str:
     return f"{round(100 * share)}%"
 

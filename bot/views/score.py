@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.cadence import format_local
 from bot.cards import Block, Card, Context, Facts, Heading, Text
-from bot.formatting import score_text, signed, sparkline
+from bot.formatting import score_text, signed, trend_line
 from bot.imperatives import IMPERATIVES
 from bot.privacy import not_enough_text
 from bot.scoring import Participation
@@ -97,7 +97,7 @@ def score_card(report: ScoreReport, *, channel_label: str, timezone: str, prefix
                 )
             )
     scores = report.scores
-    blocks.append(Text(f"Trend over the last {len(scores)} pulses: `{sparkline(scores)}`"))
+    blocks.append(Text(trend_line(scores)))
     if report.per_imperative:
         blocks.append(
             Facts(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.cards import Attachment, Block, Card, Context, Facts, Heading, Image, Text
 from bot.domain import SCORED_SIDES, Side
-from bot.formatting import percent, plural, score_text, signed, sparkline
+from bot.formatting import percent, score_text, signed, trend_line
 from bot.insight.benchmarks import STUDY
 from bot.insight.charts import FILENAME, Chart
 from bot.insight.metrics import METRICS, Metric
@@ -47,10 +47,7 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
     scores = [p.score for p in summary.series]
     blocks: list[Block] = [
         Heading(headline),
-        Text(
-            f"Trend `{sparkline(scores)}` over the last {plural(len(scores), 'pulse')} · "
-            f"answers: {participation_text(result.participation)}"
-        ),
+        Text(f"{trend_line(scores)} · answers: {participation_text(result.participation)}"),
     ]
     widest = widest_gap(rows)
     if widest is not None:
@@ -222,7 +219,7 @@ def withheld_card(summary: Summary) -> Card:
         blocks.append(
             Context(
                 f"Latest score: {score_text(prev.score)} (pulse #{prev.poll.number}). "
-                f"Trend `{sparkline(scores)}`."
+                f"{trend_line(scores)}."
             )
         )
     return Card(summary=headline, blocks=tuple(blocks))

@@ -50,9 +50,10 @@ def trend_text(scores: Sequence[int | None], *, numbers: int = 5) -> str:
 
 
 def trend_line(scores: Sequence[int | None]) -> str:
-    """`Trend over the last 3 pulses: ▃▄▅ 41 → 48 → 52`; with one pulse there is no trend yet."""
+    """`Trend over the last 3 pulses: ▃▄▅ 41 → 48 → 52`; with one pulse there is no trend yet
+    (and no "so far": that marks an open pulse's figures)."""
     if len(scores) == 1:
-        return f"One pulse so far: {trend_text(scores)}"
+        return f"First pulse: {trend_text(scores)}"
     return f"Trend over the last {len(scores)} pulses: {trend_text(scores)}"
 
 

@@ -21,7 +21,7 @@ def test_a_trend_is_plain_bars_with_the_latest_scores_beside_them() -> None:
 
 def test_a_trend_line_counts_its_pulses_in_words_that_agree() -> None:
     assert trend_line([41, 48]) == "Trend over the last 2 pulses: ▄▄ 41 → 48"
-    assert trend_line([48]) == "One pulse so far: ▄ 48"
+    assert trend_line([48]) == "First pulse: ▄ 48"
 
 
 def test_command_hints_take_the_platforms_form() -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from bot.cadence import next_open
+from bot.channels.cadence import next_open
 from bot.cards import Card
 from bot.context import Deps
 from bot.domain import Actor, Channel, ChannelRef, Schedule
 from bot.readiness import readiness
-from bot.views import channel as views
-
-
+from bot.channels import views
 class ChannelService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps

@@ -5,14 +5,14 @@ from __future__ import annotations
 from bot.cards import Card
 from bot.context import Deps
 from bot.domain import Actor, PersonRef, Side
-from bot.insight.digest import DigestEntry
-from bot.insight.nudges import NudgeService
+from bot.digest.entries import DigestEntry
+from bot.nudges.service import NudgeService
 from bot.questions import QuestionSet
-from bot.results import ResultService
-from bot.scoring import Figures
-from bot.trends import ScoreReport
-from bot.views.digest import digest_card, digest_sent
-from bot.views.home import home_card
+from bot.score.results import ResultService
+from bot.score.scoring import Figures
+from bot.score.trends import ScoreReport
+from bot.digest.views import digest_card, digest_sent
+from bot.digest.home import home_card
 
 
 class DigestService:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.channels import ChannelService
-from bot.commands import (
+from bot.channels.service import ChannelService
+from bot.commands.parsing import (
     ADMIN_WORDS,
     Alignment,
     Command,
@@ -16,17 +16,17 @@ from bot.commands import (
     UnmapGroup,
 )
 from bot.context import Deps
-from bot.digests import DigestService
+from bot.digest.service import DigestService
 from bot.domain import Actor, Channel, Visibility
-from bot.exports import ExportService
-from bot.groups import GroupService
-from bot.people import PeopleService
-from bot.polls import PollService
-from bot.replies import Reply
-from bot.results import ResultService
-from bot.views import channel as channel_views
-from bot.views.help import help_card
-from bot.views.score import explain_card, score_card
+from bot.export.service import ExportService
+from bot.people.groups import GroupService
+from bot.people.service import PeopleService
+from bot.polls.service import PollService
+from bot.reply import Reply
+from bot.score.results import ResultService
+from bot.channels import views as channel_views
+from bot.commands.help import help_card
+from bot.score.views import explain_card, score_card
 
 
 class Dispatcher:

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.domain import SCORED_SIDES, AnswerRecord, Poll, Side
-from bot.insight.disclosure import DisclosureState
+from bot.score.disclosure import DisclosureState
 from bot.questions import QuestionSet
-from bot.scoring import Participation
+from bot.score.scoring import Participation
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.cadence import describe, format_local, next_open
+from bot.channels.cadence import describe, format_local, next_open
 from bot.cards import Card, Context, Facts, Heading, Text, simple
 from bot.domain import Channel, Poll, Schedule, Side
 from bot.formatting import plural
 from bot.readiness import Readiness
-from bot.scoring import Participation
-from bot.views.score import participation_text
+from bot.score.scoring import Participation
+from bot.score.views import participation_text
 
 
 def status_card(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.cards import Block, Card, Context, Heading, Text
 from bot.formatting import plural, score_text, signed, trend_text
-from bot.insight.digest import DigestEntry, ordered
+from bot.digest.entries import DigestEntry, ordered
 from bot.privacy import not_enough_text
 
 __all__ = ["DigestEntry", "digest_card", "digest_sent"]

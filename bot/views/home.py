@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.cards import Block, Card, Context, Divider, Heading, Text
 from bot.domain import Side
 from bot.formatting import score_text, trend_text
-from bot.views.digest import DigestEntry
+from bot.digest.views import DigestEntry
 
 
 def home_card(*, side: Side | None, channels: list[DigestEntry], prefix: str, k: int) -> Card:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.cadence import format_local
+from bot.channels.cadence import format_local
 from bot.cards import Block, Card, Context, Facts, Heading, Text
 from bot.formatting import score_text, signed, trend_line
 from bot.imperatives import IMPERATIVES
 from bot.privacy import not_enough_text
-from bot.scoring import Participation
-from bot.trends import ScoreReport, TrendPoint
+from bot.score.scoring import Participation
+from bot.score.trends import ScoreReport, TrendPoint
 
 FORMULA_LINE = (
     "Score = 100 × the mean of four components: for trust, priority and the rotating "

@@ -18,15 +18,15 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import Application, build_application
+from server.app import Application, build_application
 from bot.errors import ConfigError
-from bot.settings import Settings, load_settings
-from handlers.simulator import teams_client
-from handlers.simulator.personas import TEAM, Persona
-from handlers.simulator.slack_api import FakeSlack
-from handlers.simulator.slack_client import SlackClient, Where
-from handlers.simulator.teams_client import Account, Posted, TeamsChannel, TeamsClient
-from handlers.simulator.teams_connector import FakeTeamsConnector
+from server.settings import Settings, load_settings
+from demo import teams_client
+from demo.personas import TEAM, Persona
+from demo.slack_api import FakeSlack
+from demo.slack_client import SlackClient, Where
+from demo.teams_client import Account, Posted, TeamsChannel, TeamsClient
+from demo.teams_connector import FakeTeamsConnector
 from handlers.slack.app import SLACK
 
 T = TypeVar("T")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from bot.domain import Side
 from bot.formatting import trend_line, trend_text
 from bot.readiness import Readiness
-from bot.scoring import Participation
-from bot.views.channel import figures_note
-from bot.views.help import help_card, in_platform_form
+from bot.score.scoring import Participation
+from bot.channels.views import figures_note
+from bot.commands.help import help_card, in_platform_form
 
 
 def test_a_trend_is_plain_bars_with_the_latest_scores_beside_them() -> None:

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from bot.insight import charts
-from bot.insight.charts import ChartPoint, alt_text, chart_png, draw, render_png
+from bot.summary import charts
+from bot.summary.charts import ChartPoint, alt_text, chart_png, draw, render_png
 
 POINTS = [
     ChartPoint(1, "02 Mar", 55, 3.9, 3.1),

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from handlers.simulator.slack_api import Message as SlackMessage
-from handlers.simulator.teams_connector import Message as TeamsMessage
-from handlers.simulator.world import SLACK_CHANNEL, TEAMS_CHANNEL
+from demo.slack_api import Message as SlackMessage
+from demo.teams_connector import Message as TeamsMessage
+from demo.world import SLACK_CHANNEL, TEAMS_CHANNEL
 from tests.simulator.conftest import Demo
 from tests.support.db import in_ci
 

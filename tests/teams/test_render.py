@@ -19,9 +19,9 @@ from bot.cards import (
 )
 from bot.domain import Poll
 from bot.questions import default_question_set
-from bot.views.help import help_card
-from bot.views.poll import choose_side, poll_card
-from bot.views.score import explain_card
+from bot.commands.help import help_card
+from bot.polls.views import choose_side, poll_card
+from bot.score.views import explain_card
 from handlers.teams.activities import card_action
 from handlers.teams.render import ATTACHMENT_BUDGET, adaptive_card, plain_text, teams_markdown
 from tests.support.adaptive_cards import CardChecker
@@ -173,7 +173,7 @@ async def test_a_summary_chart_fits_inline_in_the_teams_card() -> None:
     """Charts travel as data URIs: the rendered chart must fit the card's image budget."""
     import base64
 
-    from bot.insight.charts import ChartPoint, render_png
+    from bot.summary.charts import ChartPoint, render_png
     from handlers.teams.render import ATTACHMENT_BUDGET
 
     points = [

@@ -5,6 +5,7 @@ and Teams activities sent over HTTP to the real routes."""
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -161,7 +162,7 @@ class World:
         if status != 200:
             return key, None
         if text:  # answered in the HTTP response itself (an unknown command)
-            return key, {"text": text}
+            return key, _message_body(text)
         return key, await self._wait(lambda: _last(self.slack.responses.get(key)))
 
     async def _wait(self, found: Callable[[], T | None]) -> T | None:
@@ -308,3 +309,13 @@ async def running_world(
 
 def _last(items: list[Json] | None) -> Json | None:
     return items[-1] if items else None
+
+
+def _message_body(text: str) -> Json:
+    """An HTTP answer to a slash command, as Slack reads it: a JSON message (`text`, `blocks`,
+    `response_type`) when it parses as one, else plain text."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return {"text": text}
+    return body if isinstance(body, dict) else {"text": text}

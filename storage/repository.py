@@ -757,7 +757,6 @@ class SqlRepository:
         return bool(result.rowcount)
 
     async def is_subscribed(self, *, person: PersonRef) -> bool:
-        """Tests and tools; not a core port."""
         async with self._tx() as conn:
             row = (
                 await conn.execute(select(SUBSCRIPTION.c.id).where(*_person_key(person)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.cards import Card
 from bot.channels import views
 from bot.channels.cadence import next_open
+from bot.channels.readiness import readiness
 from bot.context import Deps
 from bot.domain import Actor, Channel, ChannelRef, Schedule
 from bot.ports import WorkspaceAdmins
@@ -89,11 +90,26 @@ class ChannelService:
         deps = self._deps
         open_poll = await deps.repo.open_poll(channel_id=channel.id)
         participation = await deps.repo.participation(poll_id=open_poll.id) if open_poll else None
+        ready = None
+        if open_poll is not None and participation is not None:
+            # read only: asking for the status takes no "so far" snapshot (only /alignment does)
+            answers = await deps.repo.answers(poll_id=open_poll.id)
+            states = await deps.repo.disclosures(poll_ids=[open_poll.id])
+            qset = deps.question_sets.get(open_poll.question_set, open_poll.question_set_version)
+            ready = readiness(
+                open_poll,
+                qset,
+                answers,
+                states.get(open_poll.id),
+                participation=participation,
+                k=deps.k,
+            )
         return views.status_card(
             channel,
             channel_label=deps.channel_label(channel),
             open_poll=open_poll,
             participation=participation,
+            readiness=ready,
             now=deps.clock.now(),
             k=deps.k,
             prefix=prefix,

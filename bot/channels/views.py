@@ -6,7 +6,9 @@ from datetime import datetime
 
 from bot.cards import Card, Context, Facts, Heading, Text, simple
 from bot.channels.cadence import describe, format_local, next_open
-from bot.domain import Channel, Poll, Schedule
+from bot.channels.readiness import Readiness
+from bot.domain import Channel, Poll, Schedule, Side
+from bot.formatting import plural
 from bot.score.scoring import Participation
 from bot.score.views import participation_text
 
@@ -17,6 +19,7 @@ def status_card(
     channel_label: str,
     open_poll: Poll | None,
     participation: Participation | None,
+    readiness: Readiness | None = None,
     now: datetime,
     k: int,
     prefix: str,
@@ -44,9 +47,47 @@ def status_card(
         blocks=(
             Heading(f"BridgePulse in {name}"),
             Facts(tuple(facts)),
-            Context(f"Counts only — figures appear once marketing and IT each have {k} answers."),
+            Context(figures_note(readiness, k=k, prefix=prefix)),
         ),
     )
+
+
+def figures_note(readiness: Readiness | None, *, k: int, prefix: str) -> str:
+    """Why figures are, or are not yet, there: what is true of the open pulse right now."""
+    if readiness is None:
+        return f"Counts only — a pulse shows figures once marketing and IT each have {k} answers."
+    if readiness.short:
+        (side, more), *others = readiness.short.items()
+        needs = [f"{_name(side)} has {plural(more, 'more answer')}"]
+        needs += [f"{_name(other)} {n} more" for other, n in others]
+        return f"Counts only — figures appear once {' and '.join(needs)} ({k} per side)."
+    sentences = [f"Marketing and IT each have {k} or more answers."]
+    if readiness.thin:
+        listed = "; ".join(
+            f"{label} ({', '.join(_more(side, n) for side, n in sides.items())})"
+            for label, sides in readiness.thin
+        )
+        sentences.append(f"Figures from a question need {k} answers to it on each side: {listed}.")
+    if readiness.shown is None:
+        sentences.append(
+            "Figures stay hidden until the pulse closes or many more people have answered: "
+            "showing them after every few answers would let anyone work out those few answers."
+        )
+    else:
+        sentences.append(
+            f"`{prefix}alignment` shows the figures so far (from the first "
+            f"{readiness.shown.marketing} marketing and {readiness.shown.it} IT answers)."
+        )
+    return " ".join(sentences)
+
+
+def _more(side: Side, n: int) -> str:
+    return f"{_name(side)} needs {n} more"
+
+
+def _name(side: Side) -> str:
+    """A side as it reads mid-sentence: "marketing", "IT"."""
+    return "IT" if side is Side.IT else side.value
 
 
 def setup_done(

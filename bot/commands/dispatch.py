@@ -85,7 +85,7 @@ class Dispatcher:
             case Join(side=side):
                 return Reply(await self._people.join(actor, side))
             case Digest(action="now"):
-                return Reply(await self._digests.send_now(actor))
+                return Reply(await self._digests.send_now(actor, prefix=prefix))
             case Digest(action=action):
                 return Reply(await self._people.subscribe(actor, on=action == "on"))
             case Simple(word="forget-me"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.cards import Card, Context, Heading, Text
 
 _COMMANDS: tuple[tuple[str, str], ...] = (
@@ -29,7 +31,19 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: a command in code formatting, as the parser's messages write it (`pulse join it`); a user's
+#: own words are echoed without backticks (see `bot.commands.quoted`), so only ours match
+_COMMAND_IN_CODE = re.compile(r"`(?=(?:pulse|alignment)\b)")
+
+
+def in_platform_form(text: str, *, prefix: str) -> str:
+    """Commands in `text` as the platform takes them: `/pulse join it` in Slack, `pulse join it`
+    in Teams (prefix "")."""
+    return _COMMAND_IN_CODE.sub(lambda _: "`" + prefix, text)
+
+
 def help_card(*, prefix: str, reason: str = "") -> Card:
+    reason = in_platform_form(reason, prefix=prefix)
     lines = "\n".join(
         f"`{prefix}{cmd}` — " + what.replace("{prefix}", prefix) for cmd, what in _COMMANDS
     )

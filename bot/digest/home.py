@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.cards import Block, Card, Context, Divider, Heading, Text
 from bot.digest.views import DigestEntry
 from bot.domain import Side
-from bot.formatting import score_text, sparkline
+from bot.formatting import score_text, trend_text
 
 
 def home_card(*, side: Side | None, channels: list[DigestEntry], prefix: str, k: int) -> Card:
@@ -38,9 +38,9 @@ def home_card(*, side: Side | None, channels: list[DigestEntry], prefix: str, k:
             if current and current.score is not None
             else "not enough answers yet"
         )
-        blocks.append(
-            Text(f"**{entry.channel_label}** — {figure} `{sparkline(entry.report.scores)}`")
-        )
+        scores = entry.report.scores
+        trend = f" · {trend_text(scores)}" if scores else ""
+        blocks.append(Text(f"**{entry.channel_label}** — {figure}{trend}"))
     blocks += [
         Divider(),
         Context(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.cards import Card, Context, Text
+from bot.cards import Card
 from bot.context import Deps
 from bot.digest.entries import DigestEntry
 from bot.digest.home import home_card
-from bot.digest.views import digest_card
+from bot.digest.views import digest_card, digest_sent
 from bot.domain import Actor, PersonRef, Side
 from bot.nudges.service import NudgeService
 from bot.questions import QuestionSet
@@ -57,12 +57,10 @@ class DigestService:
         card = await self.digest(person)
         await self._deps.messenger(person.platform).post(to=person, card=card)
 
-    async def send_now(self, actor: Actor) -> Card:
+    async def send_now(self, actor: Actor, *, prefix: str) -> Card:
         await self.send(actor.person)
-        text = "Sent: your digest is in your direct messages with BridgePulse."
-        return Card(
-            summary=text, blocks=(Text(text), Context("`pulse digest on` sends it every week."))
-        )
+        subscribed = await self._deps.repo.is_subscribed(person=actor.person)
+        return digest_sent(subscribed=subscribed, prefix=prefix)
 
     async def home(self, actor: Actor, *, side: Side | None, prefix: str) -> Card:
         entries = await self.entries_for(actor.person, live=True)

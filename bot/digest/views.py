@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from bot.cards import Block, Card, Context, Heading, Text
 from bot.digest.entries import DigestEntry, ordered
-from bot.formatting import score_text, signed, sparkline
+from bot.formatting import plural, score_text, signed, trend_text
 from bot.privacy import not_enough_text
 
-__all__ = ["DigestEntry", "digest_card"]
+__all__ = ["DigestEntry", "digest_card", "digest_sent"]
 
 #: channels listed one by one; chat platforms cap a message's blocks (Slack: 50)
 MAX_LISTED = 40
@@ -26,9 +26,7 @@ def digest_card(entries: list[DigestEntry], *, k: int) -> Card:
     listed, rest = lines[:MAX_LISTED], lines[MAX_LISTED:]
     blocks: list[Block] = [
         Heading("Your BridgePulse digest"),
-        Context(
-            f"{len(entries)} {'channel' if len(entries) == 1 else 'channels'}, biggest drop first."
-        ),
+        Context(_overview(entries)),
         *(Text(text) for text, _ in listed),
     ]
     if rest:
@@ -52,6 +50,13 @@ def digest_card(entries: list[DigestEntry], *, k: int) -> Card:
     )
 
 
+def _overview(entries: list[DigestEntry]) -> str:
+    """How many channels, and their order only when there is an order to speak of."""
+    if len(entries) == 1:
+        return "1 channel."
+    return f"{plural(len(entries), 'channel')}, biggest drop first."
+
+
 def _line(entry: DigestEntry, *, k: int) -> tuple[str, str]:
     """(the channel's lines in the message, its one-line notification summary)."""
     name, latest = entry.channel_label, entry.latest
@@ -64,9 +69,21 @@ def _line(entry: DigestEntry, *, k: int) -> tuple[str, str]:
     change = entry.change
     change_text = f" ({signed(change)})" if change is not None else " (first score)"
     lines = [
-        f"**{name}** · **{score_text(latest.score)}**{change_text} `{sparkline(entry.scores)}`",
+        f"**{name}** · **{score_text(latest.score)}**{change_text} · {trend_text(entry.scores)}",
         f"Pulse #{latest.poll.number}: marketing {p.marketing} · IT {p.it} answered",
     ]
     if entry.nudge is not None:
         lines.append(f"Next: _{entry.nudge.imperative.label}_ — {entry.nudge.short}")
     return "\n".join(lines), f"{name} {score_text(latest.score)}{change_text}"
+
+
+def digest_sent(*, subscribed: bool, prefix: str) -> Card:
+    """The reply to `pulse digest now`: where the digest went, and how to get it weekly (only to
+    someone not subscribed yet)."""
+    text = "Sent: your digest is in your direct messages with BridgePulse."
+    hint = (
+        f"You get it every week; `{prefix}pulse digest off` stops that."
+        if subscribed
+        else f"`{prefix}pulse digest on` sends it every week."
+    )
+    return Card(summary=text, blocks=(Text(text), Context(hint)))

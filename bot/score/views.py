@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.cards import Block, Card, Context, Facts, Heading, Text
 from bot.channels.cadence import format_local
-from bot.formatting import score_text, signed, sparkline
+from bot.formatting import score_text, signed, trend_line
 from bot.imperatives import IMPERATIVES
 from bot.privacy import not_enough_text
 from bot.score.scoring import Figures, Participation
@@ -43,11 +43,9 @@ def change_text(change: Change | None, previous: TrendPoint | None) -> str:
     return f"{signed(change.points)} {since} ({change.covers_text()}{mostly})"
 
 
-def trend_text(points: Sequence[TrendPoint]) -> str:
-    """The sparkline, with `¦` where the formula changed between two pulses."""
-    breaks = set(formula_breaks(points))
-    scores = [p.score for p in points]
-    return "".join(("¦" if i in breaks else "") + sparkline([s]) for i, s in enumerate(scores))
+def points_trend_line(points: Sequence[TrendPoint]) -> str:
+    """The trend line of these pulses, with `¦` where the formula changed between two of them."""
+    return trend_line([p.score for p in points], breaks=set(formula_breaks(points)))
 
 
 def participation_text(p: Participation) -> str:
@@ -126,9 +124,7 @@ def score_card(report: ScoreReport, *, channel_label: str, timezone: str, prefix
                     )
                 )
             )
-    blocks.append(
-        Text(f"Trend over the last {len(report.points)} pulses: `{trend_text(report.points)}`")
-    )
+    blocks.append(Text(points_trend_line(report.points)))
     if report.per_imperative:
         blocks.append(
             Facts(

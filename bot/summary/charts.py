@@ -45,13 +45,28 @@ class ChartPoint:
     high: int | None = None
 
 
-def render_png(points: Sequence[ChartPoint], *, title: str) -> bytes:
+def render_png(points: Sequence[ChartPoint]) -> bytes:
     """The chart as PNG bytes (blocking: call `chart_png` from async code)."""
+    fig = draw(points)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # type: ignore[no-untyped-call]  # (matplotlib leaves it untyped)
+    pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    rgba = Image.frombuffer("RGBA", canvas.get_width_height(), pixels)
+    # A 32-colour palette keeps the lines' hues and cuts the PNG from ~50 KB to ~12 KB, small
+    # enough to travel inline in a Teams card and quick to upload to Slack.
+    palette = rgba.convert("RGB").quantize(colors=PALETTE, method=Image.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    palette.save(out, format="PNG")
+    return out.getvalue()
+
+
+def draw(points: Sequence[ChartPoint]) -> Figure:
+    """The chart's figure. It carries no title: Slack shows the uploaded file's title and the
+    Teams card a caption above it, so a title drawn in the picture would read twice."""
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     # Fixed margins, not the constrained-layout solver: it draws the figure twice and cost
     # 40% of the time; a weekly close draws one chart per channel.
-    fig.subplots_adjust(left=0.09, right=0.98, top=0.91, bottom=0.13, hspace=0.12)
-    canvas = FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.13, hspace=0.12)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     xs = list(range(len(points)))
     scores = [_nan(p.score) for p in points]
@@ -80,7 +95,6 @@ def render_png(points: Sequence[ChartPoint], *, title: str) -> bytes:
     top.set_ylim(0, 109)
     top.set_yticks([0, 25, 50, 75, 100])
     top.set_ylabel("Alignment score", fontsize=11)
-    top.set_title(title, fontsize=14, loc="left", fontweight="bold")
 
     marketing = [_nan(p.marketing) for p in points]
     it = [_nan(p.it) for p in points]
@@ -91,29 +105,19 @@ def render_png(points: Sequence[ChartPoint], *, title: str) -> bytes:
     bottom.set_yticks([1, 2, 3, 4, 5])
     bottom.set_ylabel("Average answer (1–5)", fontsize=11)
     bottom.legend(loc="lower left", fontsize=10, ncols=2, frameon=False)
-    labels = [
-        f"#{p.number}\n{p.date}" if p.score is not None else f"#{p.number}\nn/a" for p in points
-    ]
-    bottom.set_xticks(xs, labels, fontsize=10)
+    # every pulse keeps its date; one without figures is a gap in the lines, not a label
+    bottom.set_xticks(xs, [f"#{p.number}\n{p.date}" for p in points], fontsize=10)
     if len(xs) == 1:
         bottom.set_xlim(-0.5, 0.5)
     for ax in (top, bottom):
         ax.grid(axis="y", color="#e5e5e5")
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(labelsize=10)
-    canvas.draw()  # type: ignore[no-untyped-call]  # (matplotlib leaves it untyped)
-    pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
-    rgba = Image.frombuffer("RGBA", canvas.get_width_height(), pixels)
-    # A 32-colour palette keeps the lines' hues and cuts the PNG from ~50 KB to ~12 KB, small
-    # enough to travel inline in a Teams card and quick to upload to Slack.
-    palette = rgba.convert("RGB").quantize(colors=PALETTE, method=Image.Quantize.FASTOCTREE)
-    out = io.BytesIO()
-    palette.save(out, format="PNG")
-    return out.getvalue()
+    return fig
 
 
-async def chart_png(points: Sequence[ChartPoint], *, title: str) -> bytes:
-    return await asyncio.to_thread(render_png, points, title=title)
+async def chart_png(points: Sequence[ChartPoint]) -> bytes:
+    return await asyncio.to_thread(render_png, points)
 
 
 def _nan(value: float | None) -> float:

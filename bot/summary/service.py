@@ -169,7 +169,7 @@ class SummaryService:
         where = f"{summary.channel_label} · " if summary.channel_label else ""
         title = f"{where}alignment over the last {plural(len(points), 'pulse')}"
         try:
-            png = await chart_png(points, title=title)
+            png = await chart_png(points)
         except Exception:  # a chart is a bonus: the summary must be posted without it
             log.exception("could not draw the chart for poll %s", summary.poll.id)
             return None

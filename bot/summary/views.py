@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.cards import Attachment, Block, Card, Context, Facts, Heading, Image, Text
 from bot.domain import SCORED_SIDES, Poll, Side
-from bot.formatting import percent, plural, score_text, signed, sparkline
+from bot.formatting import percent, plural, score_text, signed
 from bot.nudges.metrics import METRICS, Metric
 from bot.nudges.service import FollowUp, Nudge
 from bot.privacy import not_enough_text
@@ -15,7 +15,7 @@ from bot.questions import QuestionSet
 from bot.score.scoring import PollResult
 from bot.score.trends import TrendPoint
 from bot.score.uncertainty import Change, change_between
-from bot.score.views import change_text, interval_text, participation_text, trend_text
+from bot.score.views import change_text, interval_text, participation_text, points_trend_line
 from bot.summary.charts import FILENAME, Chart
 from bot.summary.readings import SideLevels, lever_rows, likert_levels, widest_gap
 from bot.summary.study import STUDY, Comparison
@@ -87,12 +87,10 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
         f" ({change})" if change else ""
     )
     rows = likert_levels(figures, summary.qset, poll.number)
-    scores = [p.score for p in summary.series]
     blocks: list[Block] = [
         Heading(headline),
         Text(
-            f"Trend `{trend_text(summary.series)}` over the last "
-            f"{plural(len(scores), 'pulse')} · "
+            f"{points_trend_line(summary.series)} · "
             f"answers: {participation_text(result.participation)}"
         ),
     ]
@@ -271,11 +269,10 @@ def withheld_card(summary: Summary) -> Card:
     ]
     prev = summary.previous
     if prev is not None and prev.score is not None:
-        scores = [pt.score for pt in summary.series]
         blocks.append(
             Context(
                 f"Latest score: {score_text(prev.score)} (pulse #{prev.poll.number}). "
-                f"Trend `{sparkline(scores)}`."
+                f"{points_trend_line(summary.series)}."
             )
         )
     return Card(summary=headline, blocks=tuple(blocks))

@@ -77,7 +77,7 @@ async def test_the_numbers_equal_the_formula_week_after_week(team: Team) -> None
         )
         assert "answers: marketing 4 · IT 4 · other 0" in text
         previous = expected
-    assert "`" in text and "over the last 4 pulses" in text
+    assert re.search(r"Trend over the last 4 pulses: [▁▂▃▄▅▆▇█·]{4} \S+ → \S+ → \S+ → \S+ ·", text)
 
 
 async def test_a_hand_worked_week(team: Team) -> None:

@@ -138,3 +138,83 @@ async def test_payloads_are_shown_as_text_never_as_markup(demo: Demo, browser: B
         await expect(scope.locator("img[src='x'], script, a[href^='javascript']")).to_have_count(0)
     await expect(teams.locator("img[src^='https://']")).to_have_count(0)
     assert errors == []
+
+
+#: the share of a chart's height, from the top, where a drawn title would sit (the demo's scores
+#: stay far below 90, so no score label reaches it)
+TITLE_BAND = 0.08
+
+_INK_IN_TITLE_BAND = """(img, band) => {
+  const canvas = document.createElement("canvas");
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const context = canvas.getContext("2d");
+  context.drawImage(img, 0, 0);
+  const left = Math.floor(0.12 * canvas.width), rows = Math.floor(band * canvas.height);
+  const { data } = context.getImageData(left, 0, canvas.width - left, rows);
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 480) ink++;
+  return ink;
+}"""
+
+_WIDEST_OPTION = """(select) => {
+  const probe = document.createElement("span");
+  probe.style.cssText = "position:absolute;visibility:hidden;white-space:pre";
+  probe.style.font = getComputedStyle(select).font;
+  document.body.append(probe);
+  let widest = 0;
+  for (const option of select.options) {
+    probe.textContent = option.text;
+    widest = Math.max(widest, probe.getBoundingClientRect().width);
+  }
+  probe.remove();
+  const style = getComputedStyle(select);
+  return [widest + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight), select.clientWidth];
+}"""
+
+_LINES = """(node) => {
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+}"""
+
+
+async def test_what_a_person_reads_has_no_raw_payloads_cut_names_or_doubled_titles(
+    demo: Demo, browser: Browser
+) -> None:
+    page, errors = await open_page(browser, demo)
+    needed, width = await page.locator("#you").evaluate(_WIDEST_OPTION)
+    assert needed <= width, f"the longest name needs {needed:.0f}px, the select has {width}px"
+
+    slack = page.locator("#slack-messages")
+    await page.fill("#slack-input", "/alignmnet")
+    await page.press("#slack-input", "Enter")
+    typo = slack.locator(".ephemeral").filter(has_text="You: /alignmnet")
+    await expect(typo).to_contain_text("/alignmnet is not one of them", timeout=WAIT_MS)
+    await expect(page.get_by_text('"response_type"')).to_have_count(0)
+
+    teams = page.locator("#teams-messages")
+    card = teams.locator("article.post").filter(has_text="Weekly pulse #2").last
+    await card.locator(".ac-actions").first.get_by_role("button", name="4", exact=True).click()
+    label = card.locator(".toast .only").last
+    await expect(label).to_have_text("Only you can see this", timeout=WAIT_MS)
+    assert await label.evaluate(_LINES) == 1
+
+    slack_charts = slack.locator("figure.file")
+    teams_charts = teams.locator(".ac-card").filter(has=page.locator("img.ac-image"))
+    await expect(slack_charts.first).to_be_visible()
+    await expect(teams_charts.first).to_be_visible()
+    for charts in (slack_charts, teams_charts):
+        for index in range(await charts.count()):
+            chart = charts.nth(index)
+            image = chart.locator("img").first
+            await expect(image).to_have_js_property("complete", True)
+            assert await image.evaluate("img => img.naturalWidth") > 0
+            title = " ".join(await chart.locator("figcaption, .ac-text.subtle").all_inner_texts())
+            caption = re.search(r"\S+ · alignment over the last \d+ pulses?", title)
+            assert caption is not None
+            text = await chart.inner_text()
+            assert text.count(caption.group(0)) == 1, text
+            ink = await image.evaluate(_INK_IN_TITLE_BAND, TITLE_BAND)
+            assert ink == 0, f"the chart draws its title again in the picture ({ink} px of ink)"
+    assert errors == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -130,7 +131,7 @@ async def test_alignment_explain(stack: SlackStack) -> None:
     assert "the lower of the two sides' average levels" in answer.text
     assert "left out of that comparison" in answer.text  # says what the change test leaves out
     odd = await stack.workspace.person("UANY").types("/alignment now please")
-    assert "`alignment` takes no words except `explain`" in odd.text
+    assert "`/alignment` takes no words except `explain`" in odd.text
 
 
 async def test_alignment_shows_change_sparkline_and_imperatives(
@@ -153,7 +154,7 @@ async def test_alignment_shows_change_sparkline_and_imperatives(
     # min(1, .5) = .5 → 50, then .75 → 75: like for like on trust, beyond chance (no spread)
     assert "75/100 (75–75) (+25 since pulse #1 (trust))" in score
     assert "since pulse #1" in score and "so far" not in score
-    assert "Trend over the last 2 pulses: `" in score
+    assert re.search(r"Trend over the last 2 pulses: [▁▂▃▄▅▆▇█]{2} \d+ → \d+\n", score), score
     assert "Build trust by trusting" in score  # per-imperative scores
 
 
@@ -213,3 +214,104 @@ async def test_app_home_shows_side_channels_and_help(stack: SlackStack, clock: F
     assert "/pulse help" in text
     newcomer = await ws.person("UNEW").opens_home()
     assert "You have not picked a team yet" in "\n".join(block_texts(newcomer["blocks"]))
+
+
+async def test_status_says_what_each_side_still_needs_then_why_figures_wait(
+    stack: SlackStack,
+) -> None:
+    ws = stack.workspace
+    boss = ws.person("UBOSS")
+    await boss.types("/pulse setup")
+    m, it = await team(stack, 6, 6)
+    await boss.types("/pulse now")
+    poll = ws.poll_message()
+    await m[0].clicks(poll, "trust", 4)
+    status = (await boss.types("/pulse status")).text
+    assert "figures appear once marketing has 2 more answers and IT 3 more (3 per side)" in status
+    for person in m[1:4] + it[:2]:
+        await person.clicks(poll, "trust", 4)
+    status = (await boss.types("/pulse status")).text
+    assert "marketing 4 · IT 2" in status
+    assert "figures appear once IT has 1 more answer (3 per side)" in status
+    assert "each have 3 answers" not in status  # the old line, true of neither side here
+
+    await it[2].clicks(poll, "trust", 3)
+    for person in m[:3] + it[:2]:
+        await person.clicks(poll, "lever", "speed")
+    status = (await boss.types("/pulse status")).text
+    assert "Marketing and IT each have 3 or more answers." in status
+    assert "Priority (marketing needs 3 more, IT needs 3 more)" in status
+    assert "Lever (IT needs 1 more)" in status and "Trust (" not in status
+    assert "Figures stay hidden until the pulse closes or many more people have answered" in status
+
+
+async def test_status_points_to_the_figures_so_far_once_the_guard_lets_them_out(
+    stack: SlackStack,
+) -> None:
+    ws = stack.workspace
+    boss = ws.person("UBOSS")
+    await boss.types("/pulse setup")
+    m, it = await team(stack, 6, 6)
+    await boss.types("/pulse now")
+    poll = ws.poll_message()
+
+    async def everything(people: list[SlackPerson]) -> None:
+        for person in people:
+            for question in ("trust", "priority", "imperative_1"):
+                await person.clicks(poll, question, 4)
+            await person.clicks(poll, "lever", "speed")
+
+    await everything(m[:3] + it[:3])
+    assert "Figures stay hidden" in (await boss.types("/pulse status")).text
+    await boss.types("/alignment")  # the snapshot the guard may publish later
+    await everything(m[3:] + it[3:])
+    assert "/100 so far" in (await boss.types("/alignment")).text
+    status = (await boss.types("/pulse status")).text
+    assert (
+        "`/alignment` shows the figures so far (from the first 3 marketing and 3 IT answers)"
+        in status
+    )
+    assert "Figures stay hidden" not in status and "needs" not in status
+
+
+async def test_digest_now_hints_in_slack_form_and_only_to_who_is_not_subscribed(
+    stack: SlackStack,
+) -> None:
+    boss = stack.workspace.person("UBOSS")
+    await boss.types("/pulse setup")
+    first = (await boss.types("/pulse digest now")).text
+    assert "`/pulse digest on` sends it every week." in first
+    await boss.types("/pulse digest on")
+    again = (await boss.types("/pulse digest now")).text
+    assert "Sent: your digest is in your direct messages" in again
+    assert "digest on" not in again
+    assert "You get it every week; `/pulse digest off` stops that." in again
+    wrong = (await boss.types("/pulse digest weekly")).text
+    assert "Use `/pulse digest on`, `/pulse digest off` or `/pulse digest now`." in wrong
+
+
+async def test_a_one_channel_digest_has_no_order_and_its_trend_reads_as_plain_text(
+    stack: SlackStack, clock: FakeClock
+) -> None:
+    ws, fake = stack.workspace, stack.fake
+    boss = ws.person("UBOSS")
+    await boss.types("/pulse setup")
+    m, it = await team(stack, 3, 3)
+    for mine, theirs in ((5, 3), (4, 4)):
+        await boss.types("/pulse now")
+        poll = ws.poll_message()
+        for person in m:
+            await person.clicks(poll, "trust", mine)
+        for person in it:
+            await person.clicks(poll, "trust", theirs)
+        clock.advance(days=3)
+        await boss.types("/pulse close")
+        clock.advance(days=4)
+    await boss.types("/pulse digest now")
+    digest = message_text(fake.direct_messages(ws.team_id, "UBOSS")[-1])
+    assert "1 channel." in digest
+    assert "biggest drop first" not in digest and "1 channels" not in digest
+    assert re.search(r"· [▁▂▃▄▅▆▇█]{2} \d+ → \d+", digest), digest
+    assert "`" not in digest  # no code span: Slack paints one red on grey
+    score = (await boss.types("/alignment")).text
+    assert re.search(r"Trend over the last 2 pulses: [▁▂▃▄▅▆▇█]{2} \d+ → \d+", score), score

@@ -180,7 +180,5 @@ async def test_a_summary_chart_fits_inline_in_the_teams_card() -> None:
         ChartPoint(n, f"{n:02d} Nov", 30 + 5 * n if n % 4 else None, 2 + n / 6, 1.5 + n / 5)
         for n in range(1, 13)
     ]
-    png = render_png(
-        points, title="#a-rather-long-channel-name · alignment over the last 12 pulses"
-    )
+    png = render_png(points)
     assert len(base64.b64encode(png)) < ATTACHMENT_BUDGET

@@ -109,6 +109,20 @@ async def test_commands_in_a_personal_chat_are_answered_there(teams: Teams) -> N
     assert teams.connector.made("POST", "/v3/conversations/a:personal-ann/activities")
 
 
+async def test_command_hints_are_in_teams_form_and_fit_the_subscription(teams: Teams) -> None:
+    boss = teams.person("boss")
+    await boss.says_privately("pulse digest now")
+    assert "\npulse digest on sends it every week." in boss.last_private().text
+    await boss.says_privately("pulse digest on")
+    await boss.says_privately("pulse digest now")
+    again = boss.last_private().text
+    assert "Sent: your digest" in again and "digest on" not in again
+    assert "You get it every week; pulse digest off stops that." in again
+    await boss.says_privately("pulse digest weekly")
+    assert "Use pulse digest on, pulse digest off" in boss.last_private().text
+    assert "/pulse" not in boss.last_private().text
+
+
 async def test_a_click_from_someone_without_a_side_asks_them_privately(teams: Teams) -> None:
     campaigns = teams.team("Launch").channel("campaigns")
     boss, newcomer = teams.person("boss"), teams.person("newcomer")

@@ -27,7 +27,9 @@ LEASE = timedelta(minutes=10)
 
 
 def replica_id() -> str:
-    """Who holds a claim: host, process (pid, pid namespace, start time) and a random part."""
+    """Who holds a claim (a scheduled step's, or a Slack event's): host, process (pid, pid
+    namespace, start time) and a random part. The one place a replica's name is made: anything
+    that claims on this process's behalf takes its name from here, so `holder_is_gone` can read it."""
     pid = os.getpid()
     return f"{_host()}:{pid}:{_pid_namespace()}:{_started(pid)}:{uuid.uuid4().hex[:8]}"
 

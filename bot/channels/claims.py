@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from bot.errors import RecipientUnreachable
 from bot.ports import ClaimStore, Clock
 
 #: How long a silent holder keeps its claim; steps renew it while they work.
@@ -26,7 +27,9 @@ LEASE = timedelta(minutes=10)
 
 
 def replica_id() -> str:
-    """Who holds a claim: host, process (pid, pid namespace, start time) and a random part."""
+    """Who holds a claim (a scheduled step's, or a Slack event's): host, process (pid, pid
+    namespace, start time) and a random part. The one place a replica's name is made: anything
+    that claims on this process's behalf takes its name from here, so `holder_is_gone` can read it."""
     pid = os.getpid()
     return f"{_host()}:{pid}:{_pid_namespace()}:{_started(pid)}:{uuid.uuid4().hex[:8]}"
 
@@ -116,6 +119,33 @@ class Claim:
         await self._claims.store.forget_delivery(
             scope=k.scope, step=k.step, period=k.period, recipient=recipient
         )
+
+    async def deliver_each(
+        self,
+        recipients: Iterable[str],
+        send: Callable[[str], Awaitable[None]],
+        *,
+        unreachable: Callable[[], None],
+    ) -> int:
+        """Send to each recipient not recorded yet, recording it first so nobody gets two; a
+        send that fails is un-recorded and the error raised (the step is retried), while an
+        unreachable recipient stays recorded (a blocked bot is not retried forever) and is
+        reported to `unreachable`. Renews the lease after each send; returns how many went."""
+        sent = 0
+        for recipient in recipients:
+            if not await self.reserve(recipient):
+                continue
+            try:
+                await send(recipient)
+            except RecipientUnreachable:
+                unreachable()
+                continue
+            except Exception:
+                await self.unreserve(recipient)
+                raise
+            sent += 1
+            await self.renew()
+        return sent
 
 
 class LostClaim(Exception):

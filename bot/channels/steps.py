@@ -46,7 +46,6 @@ from bot.channels.claims import (
 from bot.context import Deps
 from bot.digest.service import DigestService
 from bot.domain import Channel, PersonRef, Poll
-from bot.errors import RecipientUnreachable
 from bot.polls.reminder import reminder_card
 from bot.polls.service import PollService
 from bot.ports import DueOpen
@@ -263,23 +262,19 @@ class StepRunner:
         card = reminder_card(
             poll, self._question_set(poll), channel_label=self._deps.channel_label(channel)
         )
+
+        async def send(respondent: str) -> None:
+            await messenger.post(to=people[respondent], card=card)
+
+        def unreachable() -> None:
+            log.info("poll %s: a reminder recipient is unreachable; skipped", poll.id)
+            deps.telemetry.count("steps", step=REMIND, outcome="unreachable")
+
         count = 0
         for start in range(0, len(targets), _REMIND_BATCH):
             answered = await deps.repo.respondents(poll_id=poll.id)
-            for respondent in targets[start : start + _REMIND_BATCH]:
-                if respondent in answered or not await claim.reserve(respondent):
-                    continue
-                try:
-                    await messenger.post(to=people[respondent], card=card)
-                except RecipientUnreachable:
-                    log.info("poll %s: a reminder recipient is unreachable; skipped", poll.id)
-                    deps.telemetry.count("steps", step=REMIND, outcome="unreachable")
-                    continue  # stays recorded: a blocked bot is not retried forever
-                except Exception:
-                    await claim.unreserve(respondent)
-                    raise
-                count += 1
-                await claim.renew()
+            batch = [r for r in targets[start : start + _REMIND_BATCH] if r not in answered]
+            count += await claim.deliver_each(batch, send, unreachable=unreachable)
         deps.telemetry.count("steps", step=REMIND, outcome="done")
         log.info("poll %s: %d reminders sent", poll.id, count)
 
@@ -336,20 +331,17 @@ class StepRunner:
             if claim is None:
                 return
             sent = await claim.delivered()
-            for person in people:
-                recipient = self._deps.hasher.of(person)
-                if recipient in sent or not await claim.reserve(recipient):
-                    continue
-                try:
-                    await self._digests.send(person)
-                except RecipientUnreachable:
-                    log.info("digest %s: a subscriber is unreachable; skipped", key.period)
-                    self._deps.telemetry.count("steps", step=DIGEST, outcome="unreachable")
-                    continue  # stays recorded: a blocked bot is not retried forever
-                except Exception:
-                    await claim.unreserve(recipient)
-                    raise
-                await claim.renew()
+            by_hash = {self._deps.hasher.of(person): person for person in people}
+
+            async def send(recipient: str) -> None:
+                await self._digests.send(by_hash[recipient])
+
+            def unreachable() -> None:
+                log.info("digest %s: a subscriber is unreachable; skipped", key.period)
+                self._deps.telemetry.count("steps", step=DIGEST, outcome="unreachable")
+
+            pending = [h for h in by_hash if h not in sent]
+            await claim.deliver_each(pending, send, unreachable=unreachable)
             self._deps.telemetry.count("steps", step=DIGEST, outcome="done")
 
 

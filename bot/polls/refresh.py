@@ -10,6 +10,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 
+from bot.tasks import TaskSet
+
 log = logging.getLogger(__name__)
 
 
@@ -17,7 +19,7 @@ class Coalescer:
     def __init__(self, delay: float) -> None:
         self._delay = delay
         self._waiting: set[Hashable] = set()
-        self._tasks: set[asyncio.Task[None]] = set()  # strong references until done
+        self._tasks = TaskSet()
 
     def request(self, key: Hashable, job: Callable[[], Awaitable[None]]) -> None:
         """Run `job` after the delay unless a run for `key` is already waiting (it will see
@@ -25,9 +27,7 @@ class Coalescer:
         if key in self._waiting:
             return
         self._waiting.add(key)
-        task = asyncio.create_task(self._run(key, job))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(self._run(key, job))
 
     async def _run(self, key: Hashable, job: Callable[[], Awaitable[None]]) -> None:
         try:
@@ -41,5 +41,4 @@ class Coalescer:
 
     async def drain(self) -> None:
         """Wait for every waiting or running job (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.drain()

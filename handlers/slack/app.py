@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -25,6 +23,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.claims import replica_id
 from bot.core import Core
 from bot.errors import ConfigError
 from handlers.slack.background import Background
@@ -189,7 +188,7 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         claims=deps.repo,
         clock=deps.clock,
         background=background,
-        replica=f"{socket.gethostname()}:{os.getpid()}",
+        replica=replica_id(),
         installations=oauth.installation_store if oauth is not None else None,
     )
     _count_listener_errors(bolt, core)

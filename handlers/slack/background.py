@@ -1,18 +1,18 @@
 """Work that goes on after Slack has its acknowledgement, owned here rather than left to Bolt.
 
-Listeners ack first and hand the rest (core call, reply) to `Background`, which keeps a strong
-reference to each task (asyncio keeps only weak ones), logs and counts its failures, and lets
-shutdown and tests wait until everything acknowledged has been answered.
+Listeners ack first and hand the rest (core call, reply) to `Background`, which holds each task
+in the core's `TaskSet` (asyncio keeps only weak references), logs and counts its failures, and
+lets shutdown and tests wait until everything acknowledged has been answered.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Coroutine
 from typing import Any
 
 from bot.ports import Telemetry
+from bot.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +20,10 @@ log = logging.getLogger(__name__)
 class Background:
     def __init__(self, telemetry: Telemetry) -> None:
         self._telemetry = telemetry
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
 
     def spawn(self, work: Coroutine[Any, Any, None], *, what: str) -> None:
-        task = asyncio.create_task(self._run(work, what))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(self._run(work, what))
 
     async def _run(self, work: Coroutine[Any, Any, None], what: str) -> None:
         try:
@@ -36,5 +34,4 @@ class Background:
 
     async def drain(self) -> None:
         """Wait until every spawned task (and any they spawn) has finished."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.drain()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
-import struct
 import zipfile
-import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from bot.errors import ConfigError
 
@@ -21,7 +21,6 @@ ACCENT = "#3B4CCA"
 SCOPES = ["team", "groupChat", "personal"]
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
-Pixel = tuple[int, int, int, int]
 
 
 def manifest(
@@ -33,17 +32,7 @@ def manifest(
     version: str = "1.0.0",
 ) -> dict[str, Any]:
     """The manifest for bot `app_id`; raises ConfigError naming what to fix."""
-    if not _GUID.match(app_id):
-        raise ConfigError(
-            "MICROSOFT_APP_ID: set it to the bot's Microsoft App ID (a GUID) to build the package"
-        )
-    if not website.startswith("https://"):
-        raise ConfigError(
-            "BRIDGEPULSE_PUBLIC_URL: the package needs an https:// website for the developer "
-            "details (set it, or pass --website)"
-        )
-    if not _SEMVER.match(version):
-        raise ConfigError(f"--version: {version!r} is not a version like 1.0.0")
+    _check(app_id=app_id, website=website, version=version)
     return {
         "$schema": SCHEMA_URL,
         "manifestVersion": MANIFEST_VERSION,
@@ -56,52 +45,72 @@ def manifest(
             "termsOfUseUrl": terms_url or website,
         },
         "name": {"short": "BridgePulse", "full": "BridgePulse: marketing × IT alignment pulse"},
-        "description": {
-            "short": "A weekly one-minute pulse on how marketing and IT work together.",
-            "full": (
-                "BridgePulse runs a four-question weekly pulse in channels where marketing and IT "
-                "work together, turns the answers into an alignment score from 0 to 100, and posts "
-                "trend summaries, nudges tied to five imperatives, and digests for managers. "
-                "Answers are anonymous: nothing is shown until both sides have enough answers, "
-                "and nobody can see who answered what. Mention @BridgePulse with `pulse setup` "
-                "in a channel to start, or `pulse help` for every command."
-            ),
-        },
+        "description": _description(),
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": ACCENT,
-        "bots": [
-            {
-                "botId": app_id,
-                "scopes": SCOPES,
-                "supportsFiles": False,
-                "isNotificationOnly": False,
-                "commandLists": [
-                    {
-                        "scopes": SCOPES,
-                        "commands": [
-                            {
-                                "title": "alignment",
-                                "description": "This channel's alignment score, trend and "
-                                "participation; `alignment explain` shows the formula",
-                            },
-                            {
-                                "title": "pulse",
-                                "description": "pulse setup | now | close | pause | resume | "
-                                "status | join marketing|it|other | digest | forget-me | help",
-                            },
-                            {
-                                "title": "pulse map",
-                                "description": "pulse map this team marketing|it|other: the "
-                                "team counts for a side unless people chose one | pulse groups",
-                            },
-                        ],
-                    }
-                ],
-            }
-        ],
+        "bots": [_bot(app_id)],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [],
     }
+
+
+def _check(*, app_id: str, website: str, version: str) -> None:
+    if not _GUID.match(app_id):
+        raise ConfigError(
+            "MICROSOFT_APP_ID: set it to the bot's Microsoft App ID (a GUID) to build the package"
+        )
+    if not website.startswith("https://"):
+        raise ConfigError(
+            "BRIDGEPULSE_PUBLIC_URL: the package needs an https:// website for the developer "
+            "details (set it, or pass --website)"
+        )
+    if not _SEMVER.match(version):
+        raise ConfigError(f"--version: {version!r} is not a version like 1.0.0")
+
+
+def _description() -> dict[str, str]:
+    return {
+        "short": "A weekly one-minute pulse on how marketing and IT work together.",
+        "full": (
+            "BridgePulse runs a four-question weekly pulse in channels where marketing and IT "
+            "work together, turns the answers into an alignment score from 0 to 100, and posts "
+            "trend summaries, nudges tied to five imperatives, and digests for managers. "
+            "Answers are anonymous: nothing is shown until both sides have enough answers, "
+            "and nobody can see who answered what. Mention @BridgePulse with `pulse setup` "
+            "in a channel to start, or `pulse help` for every command."
+        ),
+    }
+
+
+def _bot(app_id: str) -> dict[str, Any]:
+    return {
+        "botId": app_id,
+        "scopes": SCOPES,
+        "supportsFiles": False,
+        "isNotificationOnly": False,
+        "commandLists": [{"scopes": SCOPES, "commands": _commands()}],
+    }
+
+
+def _commands() -> list[dict[str, str]]:
+    """What Teams suggests when someone types @BridgePulse."""
+    return [
+        {
+            "title": "alignment",
+            "description": "This channel's alignment score, trend and "
+            "participation; `alignment explain` shows the formula",
+        },
+        {
+            "title": "pulse",
+            "description": "pulse setup | now | close | pause | resume | "
+            "status | join marketing|it|other | digest | forget-me | help",
+        },
+        {
+            "title": "pulse map",
+            "description": "pulse map this team marketing|it|other: the "
+            "team counts for a side unless people chose one | pulse groups",
+        },
+    ]
 
 
 def build(out: Path, document: dict[str, Any]) -> Path:
@@ -116,13 +125,12 @@ def build(out: Path, document: dict[str, Any]) -> Path:
 
 def color_icon() -> bytes:
     """192×192: a white bridge on the accent colour."""
-    accent = _rgb(ACCENT)
-    return _png(192, lambda x, y: (255, 255, 255, 255) if _bridge(x, y) else (*accent, 255))
+    return _icon(192, background=(*_rgb(ACCENT), 255))
 
 
 def outline_icon() -> bytes:
     """32×32: the bridge in white on a transparent background, as Teams asks."""
-    return _png(32, lambda x, y: (255, 255, 255, 255) if _bridge(x, y) else (0, 0, 0, 0))
+    return _icon(32, background=(0, 0, 0, 0))
 
 
 def _bridge(x: float, y: float) -> bool:
@@ -134,24 +142,21 @@ def _bridge(x: float, y: float) -> bool:
     return deck or towers or arc
 
 
-def _png(size: int, paint: Callable[[float, float], Pixel]) -> bytes:
-    rows = bytearray()
-    for row in range(size):
-        rows.append(0)  # filter type: none
-        for col in range(size):
-            rows.extend(paint((col + 0.5) / size, (row + 0.5) / size))
-    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)  # 8-bit RGBA
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(bytes(rows), 9))
-        + _chunk(b"IEND", b"")
+def _icon(size: int, *, background: tuple[int, int, int, int]) -> bytes:
+    """The bridge in white on `background`, sampled at pixel centres, as an RGBA PNG."""
+    mask = Image.new("L", (size, size))
+    mask.putdata(
+        [
+            255 if _bridge((col + 0.5) / size, (row + 0.5) / size) else 0
+            for row in range(size)
+            for col in range(size)
+        ]
     )
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+    icon = Image.new("RGBA", (size, size), background)
+    icon.paste((255, 255, 255, 255), (0, 0, size, size), mask)
+    out = io.BytesIO()
+    icon.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _rgb(color: str) -> tuple[int, int, int]:

@@ -17,6 +17,7 @@ from bot.channels.claims import (
     StepKey,
 )
 from bot.domain import ChannelRef, Schedule
+from bot.errors import RecipientUnreachable
 from storage.repository import SqlRepository
 from tests.scheduling.conftest import FakePlatform, make_replica
 from tests.support.clock import FakeClock
@@ -55,6 +56,39 @@ async def test_a_held_claim_completes_or_is_given_back(repo: SqlRepository) -> N
     async with a.hold(KEY) as (outcome, claim):
         assert outcome is Outcome.DONE and claim is None
     assert await repo.is_complete(scope=KEY.scope, step=KEY.step, period=KEY.period)
+
+
+async def test_deliver_each_sends_once_keeps_the_unreachable_and_gives_back_a_failure(
+    repo: SqlRepository,
+) -> None:
+    clock = FakeClock(T0)
+    claims = Claims(repo, clock, owner="a")
+    sends: list[str] = []
+    unreachable: list[str] = []
+    failing = {"flaky"}  # fails once, then goes through
+
+    async def send(recipient: str) -> None:
+        sends.append(recipient)
+        if recipient == "blocked":
+            raise RecipientUnreachable("the bot was blocked")
+        if recipient in failing:
+            failing.discard(recipient)
+            raise RuntimeError("the platform refused")
+
+    with pytest.raises(RuntimeError):
+        async with claims.hold(KEY) as (_, claim):
+            assert claim is not None
+            await claim.reserve("earlier")  # a delivery recorded by a previous attempt
+            everyone = ["earlier", "r1", "blocked", "r1", "flaky", "r2"]
+            await claim.deliver_each(everyone, send, unreachable=lambda: unreachable.append("x"))
+    assert sends == ["r1", "blocked", "flaky"] and unreachable == ["x"]
+    sends.clear()
+    async with claims.hold(KEY) as (_, claim):  # the retry: only what never went out
+        assert claim is not None
+        assert await claim.delivered() == {"earlier", "r1", "blocked"}
+        assert await claim.deliver_each(everyone, send, unreachable=lambda: None) == 2
+        assert await claim.delivered() == {"earlier", "r1", "blocked", "flaky", "r2"}
+    assert sends == ["flaky", "r2"]  # the failed send was given back and retried; no doubles
 
 
 async def test_a_slow_holder_renews_and_notices_a_take_over(repo: SqlRepository) -> None:

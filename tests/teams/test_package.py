@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import struct
 import subprocess
 import sys
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from PIL import Image
 
 from bot.errors import ConfigError
 from handlers.teams.package import manifest
@@ -43,20 +44,13 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def png_facts(data: bytes) -> tuple[int, int, list[int]]:
-    """Width, height and the alpha values of an 8-bit RGBA PNG without filters."""
+    """Width, height and the alpha values of an 8-bit RGBA PNG."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height, depth, kind = struct.unpack(">IIBB", data[16:26])
     assert (depth, kind) == (8, 6)
-    idat = b""
-    at = 8
-    while at < len(data):
-        (length,) = struct.unpack(">I", data[at : at + 4])
-        if data[at + 4 : at + 8] == b"IDAT":
-            idat += data[at + 8 : at + 8 + length]
-        at += 12 + length
-    raw = zlib.decompress(idat)
-    stride = 1 + 4 * width
-    alphas = [raw[r * stride + 1 + 4 * c + 3] for r in range(height) for c in range(width)]
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.size == (width, height)
+        alphas = list(image.getchannel("A").tobytes())
     return width, height, alphas
 
 

@@ -6,19 +6,31 @@ later never undoes a newer answer."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp.test_utils import TestServer
 
+from bot.app import build_application
 from bot.domain import ChannelRef
 from bot.steps import StepRunner
 from handlers.simulator import slack_client, teams_client
-from handlers.simulator.slack_api import Message
+from handlers.simulator.slack_api import FakeSlack, Message
+from handlers.slack.app import SLACK
 from storage.repository import SqlRepository
 from tests.slack import conftest as slack_fixtures
-from tests.slack.conftest import SlackStack
+from tests.slack.conftest import SlackStack, slack_settings
 from tests.support.clock import FakeClock
-from tests.support.slack import ANSWER_WITHIN, Answer, SlackPerson, SlackWorkspace, signed_headers
+from tests.support.db import migrated_engine
+from tests.support.slack import (
+    ANSWER_WITHIN,
+    TEAM,
+    Answer,
+    SlackPerson,
+    SlackWorkspace,
+    signed_headers,
+)
 
 fake_slack, stack = slack_fixtures.fake_slack, slack_fixtures.stack
 ANOTHER_CHANNEL = "This button belongs to a pulse in another channel; answer it there."
@@ -207,3 +219,53 @@ async def test_a_double_click_is_recorded_once(stack: SlackStack) -> None:
     await stack.settle()
     assert [a for a in (await stored(stack)).values()] == [{"trust": "3"}]
     assert "1 person has answered so far" in "\n".join(slack_client.block_texts(poll.blocks))
+
+
+async def test_socket_mode_clicks_count_only_in_the_authorised_workspace(
+    tmp_path: Path, fake_slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Through Bolt (Socket Mode) the workspace is the installation Bolt authorised: a click
+    from it counts; a payload naming another team is refused and nothing is kept."""
+    settings = slack_settings(
+        fake_slack, SLACK_SIGNING_SECRET="", SLACK_APP_TOKEN=fake_slack.app_token
+    )
+    async with migrated_engine("sqlite", tmp_path) as engine:
+        application = await build_application(settings, clock=clock, refresh_delay=0, engine=engine)
+        server = TestServer(application.web)
+        await server.start_server()  # connects the WebSocket
+        try:
+            async with aiohttp.ClientSession() as http:
+                ws = SlackWorkspace(http, str(server.make_url("")).rstrip("/"), fake_slack)
+                ann = ws.person("UANN")
+                for person, text in ((ann, "/pulse join it"), (ann, "/pulse now")):
+                    url = fake_slack.new_response_url()
+                    fields = person.command_fields(text, response_url=url)
+                    await fake_slack.send_envelope("slash_commands", fields)
+                    await ws.answer(url)
+                poll = ws.poll_message()
+                other = SlackWorkspace(http, ws.server_url, fake_slack, team_id="T2")
+                other.person("UEVE")
+                for place, user, choice, expected in (
+                    (other, "UEVE", "1", ANOTHER_WORKSPACE),
+                    (ws, "UANN", "4", "Got it"),
+                ):
+                    url = fake_slack.new_response_url()
+                    action = slack_client.choose(poll.blocks, "q_trust", choice)
+                    assert action is not None
+                    payload = slack_client.block_actions(
+                        place.where(), user_id=user, action=action, response_url=url
+                    )
+                    await fake_slack.send_envelope("interactive", payload)
+                    assert expected in (await place.answer(url)).text
+                repo = application.repo
+                found = await repo.find_channel(ref=ChannelRef("slack", TEAM, ws.channel_id))
+                assert found is not None
+                open_now = await repo.open_poll(channel_id=found.id)
+                assert open_now is not None
+                assert [
+                    (a.question_id, a.value) for a in await repo.answers(poll_id=open_now.id)
+                ] == [("trust", "4")]
+                await application.web[SLACK].drain()
+        finally:
+            await server.close()
+            await application.close()

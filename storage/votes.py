@@ -245,21 +245,19 @@ class _Read:
 _POLL, _SIDE, _ANSWER, _REMINDED = 0, 1, 2, 3
 
 
-def _polls_at(t: Tables) -> Select[Any]:
-    """Polls with the platform, workspace and channel they were posted in."""
+def _polls_at(t: Tables, *more: ColumnElement[Any]) -> Select[Any]:
+    """Polls with the platform, workspace and channel they were posted in (and `more`)."""
+    places = t.poll.join(t.channel, t.channel.c.id == t.poll.c.channel_id).join(
+        t.workspace, t.workspace.c.id == t.channel.c.workspace_id
+    )
     return select(
         t.poll.c.id,
         t.poll.c.closed_at,
         t.workspace.c.platform,
         t.workspace.c.external_id.label("workspace"),
         t.channel.c.external_id.label("channel"),
-    ).select_from(_poll_places(t))
-
-
-def _poll_places(t: Tables) -> FromClause:
-    return t.poll.join(t.channel, t.channel.c.id == t.poll.c.channel_id).join(
-        t.workspace, t.workspace.c.id == t.channel.c.workspace_id
-    )
+        *more,
+    ).select_from(places)
 
 
 def _reminded(t: Tables, poll: FromClause | None = None) -> Select[Any]:
@@ -280,16 +278,7 @@ def _reads_in_one(t: Tables) -> CompoundSelect[Any]:
     people = bindparam("people", type_=ARRAY(String))
     direct = bindparam("direct", type_=ARRAY(String))
     locked = (
-        select(
-            t.poll.c.id,
-            t.poll.c.channel_id,
-            t.poll.c.period,
-            t.poll.c.closed_at,
-            t.workspace.c.platform,
-            t.workspace.c.external_id.label("workspace"),
-            t.channel.c.external_id.label("channel"),
-        )
-        .select_from(_poll_places(t))
+        _polls_at(t, t.poll.c.channel_id, t.poll.c.period)
         .where(t.poll.c.id == any_(polls))
         .with_for_update(read=True, of=t.poll)
         .cte("locked")

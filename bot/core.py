@@ -12,22 +12,22 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from bot.actions import JOIN, VOTE, parse_join
+from bot.polls.action_values import JOIN, VOTE, parse_join
 from bot.cards import Card, simple
-from bot.channels import ChannelService
-from bot.commands import Command, parse_alignment, parse_pulse, parse_text_command
+from bot.channels.service import ChannelService
+from bot.commands.parsing import Command, parse_alignment, parse_pulse, parse_text_command
 from bot.context import Deps
-from bot.digests import DigestService
-from bot.dispatch import Dispatcher
+from bot.digest.service import DigestService
+from bot.commands.dispatch import Dispatcher
 from bot.domain import Actor, ChannelRef, ClickOrigin
 from bot.errors import PlatformRefused, StoreUnavailable
-from bot.exports import ExportService
-from bot.groups import GroupService
-from bot.people import PeopleService
-from bot.polls import PollService
-from bot.replies import Reply
-from bot.results import ResultService
-from bot.views.poll import stale_button
+from bot.export.service import ExportService
+from bot.people.groups import GroupService
+from bot.people.service import PeopleService
+from bot.polls.service import PollService
+from bot.reply import Reply
+from bot.score.results import ResultService
+from bot.polls.views import stale_button
 
 log = logging.getLogger(__name__)
 

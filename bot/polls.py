@@ -5,19 +5,19 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.actions import parse_vote
-from bot.cadence import DEFAULT_SCHEDULE, closes_at, format_local
+from bot.polls.action_values import parse_vote
+from bot.channels.cadence import DEFAULT_SCHEDULE, closes_at, format_local
 from bot.cards import Card
-from bot.claims import CLOSE, Claim, Claims, Outcome, channel_step
+from bot.channels.claims import CLOSE, Claim, Claims, Outcome, channel_step
 from bot.context import Deps
 from bot.domain import Actor, AnswerOutcome, Channel, ChannelRef, ClickOrigin, Poll, Visibility
-from bot.groups import GroupService
-from bot.insight.summary import SummaryService
+from bot.people.groups import GroupService
+from bot.summary.service import SummaryService
 from bot.ports import MarkedPosts
-from bot.refresh import Coalescer
-from bot.replies import Reply
-from bot.results import ResultService
-from bot.views.poll import (
+from bot.polls.refresh import Coalescer
+from bot.reply import Reply
+from bot.score.results import ResultService
+from bot.polls.views import (
     choose_side,
     poll_card,
     poll_closed,

@@ -50,7 +50,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from bot.ballots import later_counts, refusal
-from bot.claims import REMIND, channel_step
+from bot.channels.claims import REMIND, channel_step
 from bot.domain import AnswerOutcome, ChannelRef, ClickOrigin, Side
 from bot.ports import RecordedVote
 
@@ -86,7 +86,7 @@ class Tables:
     delivery: Table
 
 
-#: A reminder's delivery scope is the channel's step scope, ``channel:<id>`` (`bot.claims`).
+#: A reminder's delivery scope is the channel's step scope, ``channel:<id>`` (`bot.channels.claims`).
 _SCOPE_PREFIX = channel_step(0, REMIND, "").scope.removesuffix("0")
 
 T = TypeVar("T")

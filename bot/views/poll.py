@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.actions import JOIN, VOTE, VoteValue
-from bot.cadence import format_local
+from bot.polls.action_values import JOIN, VOTE, VoteValue
+from bot.channels.cadence import format_local
 from bot.cards import (
     Actions,
     Block,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.cadence import format_local
+from bot.channels.cadence import format_local
 from bot.cards import Actions, Block, Card, Context, Heading, Select, Text
 from bot.domain import Poll
 from bot.questions import QuestionSet
-from bot.views.poll import poll_card
+from bot.polls.views import poll_card
 
 
 def reminder_card(poll: Poll, qset: QuestionSet, *, channel_label: str) -> Card:

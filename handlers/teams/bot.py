@@ -10,8 +10,8 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity
 
 from bot.core import Core
-from bot.views.help import help_card, welcome
-from bot.views.poll import stale_button
+from bot.commands.help import help_card, welcome
+from bot.polls.views import stale_button
 from handlers.teams.activities import (
     Incoming,
     card_action,
@@ -25,7 +25,7 @@ from handlers.teams.activities import (
 from handlers.teams.messenger import close_connector, message
 from handlers.teams.references import SERVICE, ConversationBook, account_key, chat_key
 from handlers.teams.render import plain_text
-from handlers.teams.replies import ReplyDelivery, toast
+from handlers.teams.delivery import ReplyDelivery, toast
 
 log = logging.getLogger(__name__)
 CARD_ACTION = "adaptiveCard/action"

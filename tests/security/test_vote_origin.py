@@ -12,11 +12,11 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from bot.app import build_application
+from server.app import build_application
 from bot.domain import ChannelRef
-from bot.steps import StepRunner
-from handlers.simulator import slack_client, teams_client
-from handlers.simulator.slack_api import FakeSlack, Message
+from bot.channels.steps import StepRunner
+from demo import slack_client, teams_client
+from demo.slack_api import FakeSlack, Message
 from handlers.slack.app import SLACK
 from storage.repository import SqlRepository
 from tests.slack import conftest as slack_fixtures

@@ -3,7 +3,7 @@ authorised, the tenant Teams names) must be the clicker's own, or the click is r
 
 from __future__ import annotations
 
-from bot.actions import VOTE, VoteValue
+from bot.polls.action_values import VOTE, VoteValue
 from bot.domain import Actor, ClickOrigin
 from tests.support.chat import PLATFORM, WORKSPACE, Chat
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain import ChannelRef
-from bot.steps import StepRunner
-from handlers.simulator import teams_client
-from handlers.simulator.teams_connector import Message
+from bot.channels.steps import StepRunner
+from demo import teams_client
+from demo.teams_connector import Message
 from tests.support.clock import FakeClock
 from tests.support.teams import TENANT, Channel, Person, Posted, Teams, button_data
 from tests.teams import conftest as teams_fixtures

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.claims import REMIND, channel_step
+from bot.channels.claims import REMIND, channel_step
 from bot.domain import AnswerOutcome, ClickOrigin, Side
 from bot.ports import RecordedVote
 from storage.repository import SqlRepository

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.actions import VOTE, VoteValue
+from bot.polls.action_values import VOTE, VoteValue
 from bot.cards import Actions, Card, Select
 from bot.context import Deps
 from bot.core import Core
@@ -22,7 +22,7 @@ from bot.domain import Actor, ChannelRef, ClickOrigin, Destination, Poll
 from bot.ports import Clock, Messenger, Repository
 from bot.privacy import RespondentHasher
 from bot.questions import QuestionSets
-from bot.replies import Reply
+from bot.reply import Reply
 
 PLATFORM = "test"
 WORKSPACE = "W1"

@@ -19,7 +19,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from bot.core import Core
 from handlers.slack.background import Background
 from handlers.slack.payloads import click_origin, click_source, clicked, clicked_in_ephemeral
-from handlers.slack.replies import Origin, ReplyDelivery
+from handlers.slack.delivery import Origin, ReplyDelivery
 
 ANY_ACTION = re.compile(r".+")
 

@@ -18,7 +18,7 @@ from bot.commands.dispatch import Dispatcher
 from bot.commands.parsing import Command, parse_alignment, parse_pulse, parse_text_command
 from bot.context import Deps
 from bot.digest.service import DigestService
-from bot.domain import Actor, ChannelRef
+from bot.domain import Actor, ChannelRef, ClickOrigin
 from bot.errors import PlatformRefused, StoreUnavailable
 from bot.export.service import ExportService
 from bot.people.groups import GroupService
@@ -86,12 +86,15 @@ class Core:
 
         return await self._guard(f"command {type(parsed).__name__}", run)
 
-    async def action(self, *, actor: Actor, action: str, value: str, prefix: str = "/") -> Reply:
-        """A click on a button or a choice in a select that the core rendered."""
+    async def action(
+        self, *, actor: Actor, action: str, value: str, origin: ClickOrigin, prefix: str = "/"
+    ) -> Reply:
+        """A click on a button or a choice in a select that the core rendered, made where
+        `origin` says (a vote counts only from where its poll lives)."""
 
         async def run() -> Reply:
             if action == VOTE:
-                return await self.polls.vote(actor, value, prefix=prefix)
+                return await self.polls.vote(actor, value, origin=origin, prefix=prefix)
             side = parse_join(value) if action == JOIN else None
             if side is None:
                 return Reply(stale_button())

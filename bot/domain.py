@@ -89,6 +89,20 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class ClickOrigin:
+    """Where and when a click was made, as the verified request says (DESIGN.md "Who may
+    vote"): the platform and workspace (or tenant) that Slack signed or Teams authenticated,
+    the conversation clicked in, whether that conversation is the person's direct messages
+    with the bot, and the platform's own time of the click (None when it gave none)."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str | None
+    direct: bool = False
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Schedule:
     """A weekly pulse: opens on `weekday` (0 = Monday) at `at` local time for `open_days` days."""
 
@@ -155,3 +169,10 @@ class AnswerOutcome(StrEnum):
     UNCHANGED = "unchanged"
     CLOSED = "closed"
     MISSING = "missing"
+    #: refused: the click came from another platform or workspace than the poll's
+    FOREIGN = "foreign"
+    #: refused: the click came from another channel than the poll's (a shared message), or
+    #: from a direct message the bot did not send that person for that poll
+    ELSEWHERE = "elsewhere"
+    #: kept nothing: a later click by the same person on the same question already counts
+    SUPERSEDED = "superseded"

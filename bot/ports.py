@@ -18,6 +18,7 @@ from bot.domain import (
     AnswerRecord,
     Channel,
     ChannelRef,
+    ClickOrigin,
     Destination,
     Group,
     GroupSide,
@@ -142,10 +143,21 @@ class RecordedVote:
 
 class AnswerStore(Protocol):
     async def record_vote(
-        self, *, poll_id: int, respondent: str, question_id: str, value: str, at: datetime
+        self,
+        *,
+        poll_id: int,
+        respondent: str,
+        question_id: str,
+        value: str,
+        at: datetime,
+        origin: ClickOrigin,
+        clicked_at: datetime,
     ) -> RecordedVote:
-        """One click in one transaction: refuse it if the poll is closed or gone, else store
-        it with the respondent's current side (the last click counts)."""
+        """One click in one transaction: refuse it if the poll is gone, if `origin` may not
+        vote in it (`bot.polls.ballots.refusal`, against the poll's place read with the poll) or if
+        the poll is closed; keep nothing if the person's stored answer was clicked later
+        (`bot.polls.ballots.later_counts` on `clicked_at`, the platform's time of the click); else
+        store it with the respondent's current side."""
         ...
 
     async def answers(self, *, poll_id: int) -> list[AnswerRecord]: ...

@@ -141,6 +141,10 @@ class AnswerRow(SQLModel, table=True):
     value: str = Field(max_length=40)
     answered_at: datetime
     updated_at: datetime
+    #: The platform's own time of the click that set this answer (Slack `action_ts`, Teams'
+    #: activity timestamp): an older click arriving later (a replay) leaves it. Null for
+    #: answers stored before it was kept, and for seeded ones.
+    clicked_at: datetime | None = None
 
 
 class SideRow(SQLModel, table=True):

@@ -43,6 +43,7 @@ from bot.domain import (
     AnswerRecord,
     Channel,
     ChannelRef,
+    ClickOrigin,
     Group,
     GroupSide,
     PersonRef,
@@ -77,7 +78,7 @@ from storage.models import (
     SubscriptionRow,
     WorkspaceRow,
 )
-from storage.votes import SIDES, Click, VoteWriter
+from storage.votes import SIDES, Click, Tables, VoteWriter
 
 
 def _t(model: Any) -> Table:
@@ -144,9 +145,7 @@ class SqlRepository:
         self._twin = sqlite_twin(engine)
         self._votes = VoteWriter(
             self._run_in_thread if self._twin is not None else self._run_in_loop,
-            poll=POLL,
-            side=SIDE,
-            answer=ANSWER,
+            tables=Tables(WORKSPACE, CHANNEL, POLL, SIDE, ANSWER, DELIVERY),
             upsert=self._upsert,
             postgres=self._pg,
         )
@@ -523,9 +522,18 @@ class SqlRepository:
         return AnswerOutcome.CREATED if before is None else AnswerOutcome.CHANGED
 
     async def record_vote(
-        self, *, poll_id: int, respondent: str, question_id: str, value: str, at: datetime
+        self,
+        *,
+        poll_id: int,
+        respondent: str,
+        question_id: str,
+        value: str,
+        at: datetime,
+        origin: ClickOrigin,
+        clicked_at: datetime,
     ) -> RecordedVote:
-        return await self._votes.record(Click(poll_id, respondent, question_id, value, at))
+        click = Click(poll_id, respondent, question_id, value, at, origin, clicked_at)
+        return await self._votes.record(click)
 
     async def answers(self, *, poll_id: int) -> list[AnswerRecord]:
         async with self._tx() as conn:

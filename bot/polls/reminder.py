@@ -10,7 +10,10 @@ from bot.questions import QuestionSet
 
 
 def reminder_card(poll: Poll, qset: QuestionSet, *, channel_label: str) -> Card:
-    """Sent only to people with a side who have not answered; the buttons answer the poll."""
+    """Sent only to people with a side who have not answered; the buttons answer the poll.
+
+    Clicked in this direct message they count only for the person it was sent to: the store
+    checks the reminder's delivery, recorded for that person and poll (`bot.polls.ballots`)."""
     closes = format_local(poll.closes_at, poll.timezone)
     where = channel_label or "your channel"
     text = (

@@ -9,7 +9,7 @@ from bot.cards import Card
 from bot.channels.cadence import DEFAULT_SCHEDULE, closes_at, format_local
 from bot.channels.claims import CLOSE, Claim, Claims, Outcome, channel_step
 from bot.context import Deps
-from bot.domain import Actor, AnswerOutcome, Channel, ChannelRef, Poll, Visibility
+from bot.domain import Actor, AnswerOutcome, Channel, ChannelRef, ClickOrigin, Poll, Visibility
 from bot.people.groups import GroupService
 from bot.polls.action_values import parse_vote
 from bot.polls.refresh import Coalescer
@@ -18,7 +18,10 @@ from bot.polls.views import (
     poll_card,
     poll_closed,
     stale_button,
+    vote_elsewhere,
+    vote_foreign,
     vote_recorded,
+    vote_superseded,
     vote_unchanged,
 )
 from bot.ports import MarkedPosts
@@ -33,6 +36,8 @@ SUMMARY = "summary"
 SUMMARY_ATTEMPT = "summary:attempt"
 #: How many polls' fixed parts `vote` keeps (the open polls clicked lately).
 _KNOWN_POLLS = 2048
+#: Clicks the store refused for where they came from, and what the clicker is told.
+_REFUSED = {AnswerOutcome.FOREIGN: vote_foreign, AnswerOutcome.ELSEWHERE: vote_elsewhere}
 
 
 class PollService:
@@ -147,12 +152,15 @@ class PollService:
         await self._post_once(channel.ref, card, f"summary:{poll.id}", resumed=resumed)
         await claim.reserve(SUMMARY)
 
-    async def vote(self, actor: Actor, value: str, *, prefix: str) -> Reply:
-        """Record one click on a poll: the last click on a question counts until the poll closes.
+    async def vote(self, actor: Actor, value: str, *, origin: ClickOrigin, prefix: str) -> Reply:
+        """Record one click on a poll: the later click on a question counts until it closes.
 
-        One transaction per click (the store checks the poll is still open and reads the
-        voter's side in it); what a poll asks never changes, so that is read once and kept."""
+        One transaction per click, shared with the clicks around it (the store checks where
+        the click comes from against the poll's place, that the poll is still open, and reads
+        the voter's side); what a poll asks never changes, so that is read once and kept."""
         deps = self._deps
+        if (origin.platform, origin.workspace_id) != (actor.platform, actor.workspace_id):
+            return Reply(vote_foreign())  # the payload's person is not of the verified place
         vote = parse_vote(value)
         poll = await self._known_poll(vote.poll_id) if vote else None
         if vote is None or poll is None:
@@ -164,15 +172,22 @@ class PollService:
             return Reply(stale_button())
         if not poll.is_open:
             return Reply(poll_closed(poll))
+        now = deps.clock.now()
         recorded = await deps.repo.record_vote(
             poll_id=poll.id,
             respondent=deps.hasher.of(actor),
             question_id=question.id,
             value=vote.value,
-            at=deps.clock.now(),
+            at=now,
+            origin=origin,
+            clicked_at=origin.at or now,
         )
         outcome = recorded.outcome
         deps.telemetry.count("votes", outcome=outcome.value)
+        if outcome in _REFUSED:
+            return Reply(_REFUSED[outcome]())
+        if outcome is AnswerOutcome.SUPERSEDED:
+            return Reply(vote_superseded(question))
         if outcome is AnswerOutcome.CLOSED:
             self._known.pop(poll.id, None)
             return Reply(poll_closed(poll))

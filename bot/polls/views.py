@@ -132,6 +132,31 @@ def vote_unchanged(qset: QuestionSet, question: Question, value: str) -> Card:
     return simple(text)
 
 
+def vote_superseded(question: Question) -> Card:
+    """A click older than the person's stored answer (a slow or replayed request)."""
+    text = (
+        f"You answered **{question.short}** again after that click, so your later answer "
+        "stands and nothing was changed."
+    )
+    return simple(text)
+
+
+def vote_elsewhere() -> Card:
+    """A click on a poll's buttons away from the poll's channel (a shared message), or in a
+    direct message the bot did not send that person for that pulse."""
+    return simple(
+        "This button belongs to a pulse in another channel; answer it there. Nothing was recorded."
+    )
+
+
+def vote_foreign() -> Card:
+    """A click naming a poll of another workspace, tenant or platform."""
+    return simple(
+        "This button belongs to a pulse in another workspace, so nothing was recorded. "
+        "Answer the pulse in your own workspace's channel."
+    )
+
+
 def poll_closed(poll: Poll) -> Card:
     text = (
         f"Weekly pulse #{poll.number} is closed, so that click was not recorded. "

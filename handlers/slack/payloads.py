@@ -9,13 +9,15 @@ dict, so listeners can rely on the fields they read.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 import orjson
 
-from bot.domain import Actor, ChannelRef
+from bot.domain import Actor, ChannelRef, ClickOrigin
 from handlers.slack import PLATFORM
 from handlers.slack.render import neutral_action
 
@@ -140,8 +142,13 @@ def _action_ok(action: Any) -> bool:
     if not isinstance(action, dict) or not _ident(action.get("action_id"), limit=255):
         return False
     selected = action.get("selected_option")
-    return _optional(action, "value", str) and (
-        selected is None or (isinstance(selected, dict) and isinstance(selected.get("value"), str))
+    return (
+        _optional(action, "value", str)
+        and _optional(action, "action_ts", str)
+        and (
+            selected is None
+            or (isinstance(selected, dict) and isinstance(selected.get("value"), str))
+        )
     )
 
 
@@ -172,6 +179,29 @@ def click_source(body: JsonDict) -> tuple[Actor, ChannelRef | None]:
     actor = Actor(PLATFORM, team, str(user["id"]), str(user.get("username") or ""))
     channel = body.get("channel")
     return actor, ChannelRef(PLATFORM, team, str(channel["id"])) if channel else None
+
+
+def click_origin(body: JsonDict, action: JsonDict, *, team: str) -> ClickOrigin:
+    """Where and when the click was made. `team` is the verified workspace: the signed
+    payload's own, or the installation Bolt authorised when Bolt delivered it. A direct
+    message is an `im` conversation, whose ids Slack starts with "D"; an app's message in one
+    is the app's conversation with that person, the only other member."""
+    channel = body.get("channel")
+    channel_id = str(channel["id"]) if channel else None
+    direct = channel_id is not None and channel_id.startswith("D")
+    return ClickOrigin(PLATFORM, team, channel_id, direct, _action_time(action.get("action_ts")))
+
+
+_ACTION_TS = re.compile(r"^(\d{1,12})(?:\.(\d{1,6}))?$")
+
+
+def _action_time(stamp: Any) -> datetime | None:
+    """Slack's `action_ts` ("1700000000.123456", seconds and microseconds), read exactly."""
+    match = _ACTION_TS.match(stamp) if isinstance(stamp, str) else None
+    if match is None:
+        return None
+    micros = int((match.group(2) or "0").ljust(6, "0"))
+    return datetime.fromtimestamp(int(match.group(1)), UTC) + timedelta(microseconds=micros)
 
 
 def clicked(action: JsonDict) -> tuple[str, str]:

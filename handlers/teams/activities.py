@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
 
-from bot.domain import Actor, ChannelRef
+from bot.domain import Actor, ChannelRef, ClickOrigin
 
 PLATFORM = "teams"
 #: Workspace id used when an activity carries no tenant (the Bot Framework Emulator).
@@ -67,6 +68,16 @@ def read(activity: Activity) -> Incoming | None:
         scope=scope,
         account_id=str(sender.id),
     )
+
+
+def click_origin(activity: Activity, incoming: Incoming) -> ClickOrigin:
+    """Where and when a card click was made: the activity's tenant, its conversation (a
+    channel's own id for a channel thread), whether that is the person's 1:1 chat with the
+    bot, and the activity's timestamp (Teams' time of the click)."""
+    stamp = activity.timestamp
+    at = stamp.astimezone(UTC) if isinstance(stamp, datetime) and stamp.tzinfo else None
+    where = incoming.channel
+    return ClickOrigin(PLATFORM, where.workspace_id, where.channel_id, incoming.is_private, at)
 
 
 def command_text(activity: Activity) -> str:

@@ -15,6 +15,7 @@ from bot.polls.views import stale_button
 from handlers.teams.activities import (
     Incoming,
     card_action,
+    click_origin,
     command_text,
     conversation_key,
     read,
@@ -53,7 +54,11 @@ class BridgePulseBot(TeamsActivityHandler):  # type: ignore[misc]
         clicked = card_action(activity.value) if activity.value is not None else None
         if clicked is not None:  # Action.Submit arrives as a message carrying the card's data
             reply = await self._core.action(
-                actor=incoming.actor, action=clicked[0], value=clicked[1], prefix=PREFIX
+                actor=incoming.actor,
+                action=clicked[0],
+                value=clicked[1],
+                origin=click_origin(activity, incoming),
+                prefix=PREFIX,
             )
             await self._delivery.submit(turn_context, incoming, reply)
             return
@@ -77,7 +82,11 @@ class BridgePulseBot(TeamsActivityHandler):  # type: ignore[misc]
             return InvokeResponse(status=200, body=toast(plain_text(stale_button())))
         await self._remember(activity, incoming)
         reply = await self._core.action(
-            actor=incoming.actor, action=clicked[0], value=clicked[1], prefix=PREFIX
+            actor=incoming.actor,
+            action=clicked[0],
+            value=clicked[1],
+            origin=click_origin(activity, incoming),
+            prefix=PREFIX,
         )
         body = await self._delivery.click(turn_context, incoming, reply)
         return InvokeResponse(status=200, body=body)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from bot.cards import Actions, Card, Select
 from bot.context import Deps
 from bot.core import Core
-from bot.domain import Actor, ChannelRef, Destination, Poll
+from bot.domain import Actor, ChannelRef, ClickOrigin, Destination, Poll
 from bot.polls.action_values import VOTE, VoteValue
 from bot.ports import Clock, Messenger, Repository
 from bot.privacy import RespondentHasher
@@ -84,8 +84,12 @@ class Person:
             channel_name=self.chat.channel_name,
         )
 
-    async def clicks(self, action: str, value: str) -> Reply:
-        return await self.chat.core.action(actor=self.actor, action=action, value=value)
+    async def clicks(self, action: str, value: str, *, origin: ClickOrigin | None = None) -> Reply:
+        """A click in the person's channel, unless `origin` says where else."""
+        where = origin or ClickOrigin(PLATFORM, WORKSPACE, self.channel.channel_id)
+        return await self.chat.core.action(
+            actor=self.actor, action=action, value=value, origin=where
+        )
 
     async def clicks_answer(self, question_id: str, value: str, poll: Poll | None = None) -> Reply:
         target = poll or await self.chat.open_poll()

@@ -3,7 +3,7 @@ same one twice in a channel within four weeks, and a follow-up on the previous o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -159,6 +159,17 @@ def follow_up(
     return FollowUp(rule, metric, given_in, record.value, after, returns_in)
 
 
+def still_shown(record: NudgeRecord, shown: Mapping[int, tuple[Figures, QuestionSet, int]]) -> bool:
+    """Whether the figure a nudge record's value was read from may still be shown: its poll's
+    figures, as the k in force shows them, still yield the record's metric (a raised k
+    withholds it, and then the follow-up must not quote the stored value)."""
+    metric, found = METRICS.get(record.metric), shown.get(record.poll_id)
+    if metric is None or found is None:
+        return False
+    figures, qset, number = found
+    return metric(figures, qset, number) is not None
+
+
 def _latest(
     records: list[NudgeRecord], figures_of: dict[int, tuple[Figures, QuestionSet, int]]
 ) -> Nudge | None:
@@ -191,14 +202,17 @@ def pick(
     *,
     numbers: dict[int, int],
     now: datetime,
+    shown: Mapping[int, tuple[Figures, QuestionSet, int]],
 ) -> Choice:
-    """Choose a closed poll's nudge from the channel's recent nudge `records` (pure)."""
+    """Choose a closed poll's nudge from the channel's recent nudge `records` (pure). `shown`
+    holds the figures of earlier polls as the k in force shows them: a follow-up quotes its
+    nudge's value only while that poll's figure is still shown."""
     own = [r for r in records if r.poll_id == poll.id]
     earlier = [r for r in records if r.poll_id != poll.id and r.created_at <= now]
     previous = earlier[-1] if earlier else None
     followed = (
         follow_up(previous, figures, qset, poll.number, given_in=numbers.get(previous.poll_id))
-        if previous
+        if previous and still_shown(previous, shown)
         else None
     )
     if own:  # the summary is being posted again: same nudge, not recorded twice

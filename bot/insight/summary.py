@@ -105,7 +105,12 @@ def draft(
     if figures is None or figures.score is None:
         return base, None
     numbers = {p.poll.id: p.poll.number for p in series}
-    choice = pick(nudges, channel.id, poll, figures, qset, numbers=numbers, now=now)
+    shown = {
+        p.poll.id: (f, qset, p.poll.number)  # the same set, as the nudge records assume
+        for p in series
+        if (f := p.result.figures) is not None
+    }
+    choice = pick(nudges, channel.id, poll, figures, qset, numbers=numbers, now=now, shown=shown)
     summary = Summary(
         poll,
         channel_label,

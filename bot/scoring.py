@@ -200,6 +200,19 @@ class PollResult:
         per = counts.get(question_id, {})
         return per.get(Side.MARKETING, 0), per.get(Side.IT, 0)
 
+    def closest(self) -> tuple[int, int]:
+        """(marketing, IT) answers to the question nearest to k a side: the n of a whole
+        withheld pulse's "n of k per side"."""
+        counts = self.counts
+        if not counts:
+            p = self.participation
+            return p.marketing, p.it
+        return max((self.count(q) for q in counts), key=lambda n: (min(n), max(n)), default=(0, 0))
+
+    def withheld(self, questions: Iterable[Question]) -> list[Question]:
+        """The asked questions whose figures this result withholds (fewer than k answers)."""
+        return [q for q in questions if not self.passes(q.id)]
+
     def passes(self, question_id: str, k: int | None = None) -> bool:
         """Whether one question's figures may be shown under k (the result's own by default)."""
         m, it = self.count(question_id)

@@ -77,15 +77,33 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def distance(a: Contributions, b: Contributions, side: Side, question: str) -> int:
-    """How many people's answers to `question` on `side` differ between two snapshots."""
+#: marks a forgotten person's place in a published snapshot (pseudonyms are hex)
+TOMBSTONE = "~"
+
+
+def _bounds(a: Contributions, b: Contributions, side: Side, question: str) -> tuple[int, int]:
+    """(at least, as counted) how many people's answers differ. A forgotten person's tombstone
+    cannot be matched with the same person answering again, so each differing one may hide a
+    pair that is really the same answer: it lowers the sure count by two."""
     left, right = a.get(side, {}).get(question, {}), b.get(side, {}).get(question, {})
-    return sum(1 for p in left.keys() | right.keys() if left.get(p) != right.get(p))
+    differ = [p for p in left.keys() | right.keys() if left.get(p) != right.get(p)]
+    unsure = sum(1 for p in differ if p.startswith(TOMBSTONE))
+    return max(0, len(differ) - 2 * unsure), len(differ)
+
+
+def distance(a: Contributions, b: Contributions, side: Side, question: str) -> int:
+    """How many people's answers to `question` on `side` surely differ between two snapshots."""
+    return _bounds(a, b, side, question)[0]
 
 
 def separable(a: Contributions, b: Contributions, *, questions: Iterable[str], k: int) -> bool:
     """On each side and each of `questions` the snapshots differ in no one or in at least k."""
-    return all((d := distance(a, b, s, q)) == 0 or d >= k for q in questions for s in SCORED_SIDES)
+    for q in questions:
+        for s in SCORED_SIDES:
+            sure, counted = _bounds(a, b, s, q)
+            if counted and sure < k:
+                return False
+    return True
 
 
 def far_apart(a: Contributions, b: Contributions, *, questions: Iterable[str], k: int) -> bool:
@@ -160,11 +178,11 @@ class DisclosureState:
         dropped; in published snapshots the person's pseudonym and answer digests become random
         tokens, the same token wherever they were the same, so distances still count the
         person (a later figure without them differs from one with them) while nothing in the
-        state can be tied to them or guessed back into an answer."""
+        state can be tied to them or guessed back into an answer (see `_bounds`)."""
         name = pseudonym(poll_id, respondent)
         if not any(name in p for c in self.published for per in c.values() for p in per.values()):
             return replace(self, pending=None) if self.pending is not None else self
-        token, values = secrets.token_hex(10), dict[str, str]()
+        token, values = TOMBSTONE + secrets.token_hex(10), dict[str, str]()
         published = tuple(
             {
                 side: {q: _scrubbed(p, name, token, values) for q, p in per.items()}

@@ -1,0 +1,1 @@
+"""Privacy regression tests: k per figure, the differencing guard, forget-me."""

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 from bot.context import Deps
 from bot.domain import AnswerRecord, Channel, Poll
-from bot.insight.disclosure import DisclosureGuard, DisclosureState
+from bot.score.disclosure import DisclosureGuard, DisclosureState
 from bot.ports import PollHistoryItem
 from bot.questions import QuestionSet
-from bot.scoring import PollResult, compute_result
-from bot.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report
+from bot.score.scoring import PollResult, compute_result
+from bot.score.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report
 
 
 class ResultService:
@@ -61,7 +61,7 @@ class ResultService:
         open_polls = [p for p in unstored if p.is_open]
         answers, states = await self._unstored_reads(unstored, open_polls)
         points: dict[int, TrendPoint] = {}
-        # never the live figures of an open poll: see bot.insight.disclosure
+        # never the live figures of an open poll: see bot.score.disclosure
         so_far = (
             await self._guard.so_far_many(
                 [(p, self.question_set(p), answers.get(p.id, [])) for p in open_polls],

@@ -52,7 +52,7 @@ from bot.domain import (
 )
 from bot.errors import StoreUnavailable
 from bot.imperatives import rotating_imperative
-from bot.insight.disclosure import DisclosureState
+from bot.score.disclosure import DisclosureState
 from bot.ports import (
     DueOpen,
     ForgetReport,
@@ -61,7 +61,7 @@ from bot.ports import (
     PollHistoryItem,
     RecordedVote,
 )
-from bot.scoring import Participation, PollResult
+from bot.score.scoring import Participation, PollResult
 from storage.engine import WRITE, is_postgres, sqlite_twin
 from storage.models import (
     AnswerRow,

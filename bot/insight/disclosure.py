@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.domain import SCORED_SIDES, AnswerRecord, Poll, Side
 from bot.questions import QuestionSet
-from bot.scoring import Participation, PollResult, compute_result
+from bot.score.scoring import Participation, PollResult, compute_result
 
 if TYPE_CHECKING:
     from bot.context import Deps

@@ -15,11 +15,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import SCORED_SIDES, Poll
-from bot.insight.readings import on_scale
+from bot.summary.readings import on_scale
 from bot.privacy import not_enough_text
 from bot.questions import Question, QuestionSet
-from bot.scoring import COMPONENTS, Figures, PollResult
-from bot.trends import TrendPoint
+from bot.score.scoring import COMPONENTS, Figures, PollResult
+from bot.score.trends import TrendPoint
 
 LIKERT_ROLES = ("trust", "priority", "rotating")
 

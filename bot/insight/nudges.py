@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from bot.domain import Poll, Side
 from bot.imperatives import IMPERATIVES, Imperative, rotating_imperative
-from bot.insight.metrics import METRICS, Metric, rotating_metric_imperative
-from bot.insight.nudge_rules import REPEAT_DAYS, RULES, NudgeRule
-from bot.insight.readings import levels_of, top_lever
+from bot.nudges.metrics import METRICS, Metric, rotating_metric_imperative
+from bot.nudges.rules import REPEAT_DAYS, RULES, NudgeRule
+from bot.summary.readings import levels_of, top_lever
 from bot.ports import NudgeRecord
 from bot.questions import QuestionSet
-from bot.scoring import Figures
+from bot.score.scoring import Figures
 
 if TYPE_CHECKING:
     from bot.context import Deps

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.domain import AnswerRecord, Side
 from bot.questions import default_question_set
-from bot.scoring import (
+from bot.score.scoring import (
     Participation,
     PollResult,
     compute_result,

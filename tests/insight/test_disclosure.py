@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime
 
 from bot.domain import AnswerRecord, ChannelRef, Side
-from bot.insight.disclosure import (
+from bot.score.disclosure import (
     DisclosureState,
     Snapshot,
     advance,
@@ -18,7 +18,7 @@ from bot.insight.disclosure import (
     separable,
 )
 from bot.questions import default_question_set
-from bot.scoring import compute_result
+from bot.score.scoring import compute_result
 from storage.repository import SqlRepository
 from tests.insight import reference
 from tests.insight.conftest import Team, engineer, marketer, staffed, uniform

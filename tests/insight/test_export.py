@@ -7,7 +7,7 @@ import csv
 import io
 
 from bot.domain import Visibility
-from bot.exports import export_filename
+from bot.export.service import export_filename
 from tests.insight import reference
 from tests.insight.conftest import Team, staffed, uniform
 

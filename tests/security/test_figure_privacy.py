@@ -12,9 +12,9 @@ from dataclasses import replace
 
 from bot.core import Core
 from bot.domain import AnswerRecord, Side
-from bot.insight.disclosure import DisclosureState, Snapshot, advance, contributions
+from bot.score.disclosure import DisclosureState, Snapshot, advance, contributions
 from bot.questions import default_question_set
-from bot.scoring import PollResult, compute_result
+from bot.score.scoring import PollResult, compute_result
 from tests.insight.conftest import Team, engineer, marketer, staffed
 from tests.support.chat import Chat
 

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from bot.core import Core
 from bot.domain import Actor, AnswerRecord, Side
-from bot.insight.disclosure import DisclosureState, contributions
+from bot.score.disclosure import DisclosureState, contributions
 from bot.questions import QuestionSet
-from bot.scoring import Figures, compute_result
+from bot.score.scoring import Figures, compute_result
 from storage.repository import SqlRepository
 from tests.support.chat import PLATFORM, WORKSPACE, Chat, RecordingMessenger, deps_for_tests
 from tests.support.clock import FakeClock

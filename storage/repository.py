@@ -738,6 +738,7 @@ class SqlRepository:
 
     async def forget(self, *, respondent: str) -> ForgetReport:
         async with self._tx(write=True) as conn:
+            await self._forget_fingerprints(conn, respondent=respondent)
             answers = await conn.execute(delete(ANSWER).where(ANSWER.c.respondent == respondent))
             side = await conn.execute(delete(SIDE).where(SIDE.c.respondent == respondent))
             await conn.execute(delete(DELIVERY).where(DELIVERY.c.recipient == respondent))
@@ -1217,6 +1218,26 @@ class SqlRepository:
                 if (await conn.execute(statement)).rowcount:
                     saved.add(poll_id)
         return saved
+
+    async def _forget_fingerprints(self, conn: Any, *, respondent: str) -> None:
+        """In the forget-me transaction: the guard's fingerprints of the person's answers to
+        open polls go at once (DESIGN.md, Privacy), not when those polls close. Only polls the
+        person answered can hold them: fingerprints are taken from stored answers."""
+        answered = select(ANSWER.c.poll_id).where(ANSWER.c.respondent == respondent).distinct()
+        rows = (
+            await conn.execute(select(DISCLOSURE).where(DISCLOSURE.c.poll_id.in_(answered)))
+        ).all()
+        for row in rows:
+            state = DisclosureState.from_dict(row.state, version=row.version)
+            scrubbed = state.forgetting(poll_id=row.poll_id, respondent=respondent)
+            if scrubbed is state:
+                continue
+            # the version moves on, so a replica's compare-and-set of the old state fails
+            await conn.execute(
+                update(DISCLOSURE)
+                .where(DISCLOSURE.c.poll_id == row.poll_id)
+                .values(state=scrubbed.to_dict(), version=row.version + 1)
+            )
 
     async def take_disclosure(self, *, poll_id: int) -> DisclosureState | None:
         async with self._tx(write=True) as conn:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import SCORED_SIDES, Poll
-from bot.questions import QuestionSet
-from bot.score.scoring import COMPONENTS, Figures
+from bot.privacy import not_enough_text
+from bot.questions import Question, QuestionSet
+from bot.score.scoring import COMPONENTS, Figures, PollResult
 from bot.score.trends import TrendPoint
 from bot.summary.readings import on_scale
 
@@ -97,7 +99,7 @@ def export_csv(
             poll.number,
             _date(poll, poll.opened_at),
             _date(poll, poll.closed_at),
-            "published" if result.figures else f"withheld: fewer than {k} answers per side",
+            _status(result, qset_of[poll.id].for_poll(poll.number), k=k),
             p.marketing,
             p.it,
             p.other,
@@ -106,3 +108,12 @@ def export_csv(
             row += _figures_row(result.figures, poll, qset_of[poll.id], lever_options)
         writer.writerow(row + [""] * (len(columns) - len(row)))
     return out.getvalue()
+
+
+def _status(result: PollResult, asked: Iterable[Question], *, k: int) -> str:
+    """Whether the pulse's figures are published, and which questions' are withheld (their
+    cells blank) for want of k answers to them a side."""
+    if result.figures is None:
+        return f"withheld: {not_enough_text(*result.closest(), k)}"
+    held = "; ".join(f"{q.id} {result.not_enough(q.id)}" for q in result.withheld(asked))
+    return f"published; withheld: {held}" if held else "published"

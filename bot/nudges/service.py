@@ -210,6 +210,17 @@ def _baseline(
     return found
 
 
+def still_shown(record: NudgeRecord, shown: Mapping[int, tuple[Figures, QuestionSet, int]]) -> bool:
+    """Whether the figure a nudge record's value was read from may still be shown: its poll's
+    figures, as the k in force shows them, still yield the record's metric (a raised k
+    withholds it, and then the follow-up must not quote the stored value)."""
+    metric, found = METRICS.get(record.metric), shown.get(record.poll_id)
+    if metric is None or found is None:
+        return False
+    figures, qset, number = found
+    return metric(figures, qset, number) is not None
+
+
 def _latest(
     records: list[NudgeRecord], figures_of: dict[int, tuple[Figures, QuestionSet, int]]
 ) -> Nudge | None:
@@ -243,9 +254,12 @@ def pick(
     numbers: dict[int, int],
     now: datetime,
     history: Mapping[int, Figures] | None = None,
+    shown: Mapping[int, tuple[Figures, QuestionSet, int]],
 ) -> Choice:
     """Choose a closed poll's nudge from the channel's recent nudge `records` (pure);
-    `history` maps earlier pulse numbers to their figures (the follow-up's baseline)."""
+    `history` maps earlier pulse numbers to their figures (the follow-up's baseline). `shown`
+    holds the figures of earlier polls as the k in force shows them: a follow-up quotes its
+    nudge's value only while that poll's figure is still shown."""
     own = [r for r in records if r.poll_id == poll.id]
     earlier = [r for r in records if r.poll_id != poll.id and r.created_at <= now]
     previous = earlier[-1] if earlier else None
@@ -258,7 +272,7 @@ def pick(
             given_in=numbers.get(previous.poll_id),
             history=history,
         )
-        if previous
+        if previous and still_shown(previous, shown)
         else None
     )
     if own:  # the summary is being posted again: same nudge, not recorded twice

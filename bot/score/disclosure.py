@@ -6,21 +6,25 @@ and later from seven, the difference is the seventh person's answer. Within one 
 happen with the "so far" figures `/alignment` (and the digest and home view) show while the poll
 is open, followed by more answers, changed answers, a `forget-me`, or the final summary.
 
-The rule, per poll and per scored side (marketing, IT). A *contribution* is one person's set of
-answers; two snapshots differ in a person when that person answered in one and not the other,
-or answered differently. Two snapshots are *separable* when on each side they differ in no one
-or in at least k people.
+The rule, per poll, per scored side (marketing, IT) and per question. A *contribution* is one
+person's answer to one question; two snapshots differ in a person on a question when that person
+answered it in one and not the other, or answered it differently. A figure rests on the questions
+behind it (one for a level, gap or share, every passing one for the score), so it is the
+questions, not the people, that are compared: three people who answer only the lever do not make
+the trust figures safe to refresh.
 
 * The final result at close always counts every answer (the last click counts).
 * "So far" figures are never the live state. A snapshot is taken when someone asks and the poll
-  meets k; it is published only once the live answers differ from it in at least k people on
-  each side, and only if it is separable from every snapshot published before. So any later
-  state, including the final one, is at least k people away from every published snapshot,
-  unless answers are withdrawn or changed back afterwards.
+  has a score; it is published only once, for every question its figures rest on (the questions
+  with k answers a side in it), the live answers differ from it in at least k people on each
+  side, and only if on each such question it differs from every snapshot published before in
+  no one or in at least k people. So any later state, including the final one, is at least k
+  people away on every published question, unless answers are withdrawn or changed back.
 * That rare case is checked at close: when the final figures are not separable from a published
   snapshot, the summary says so.
-* Snapshot fingerprints (a per-poll pseudonym and a digest of the answers, both derived from the
-  keyed respondent hash) exist only while the poll is open and are deleted when it closes.
+* Snapshot fingerprints (a per-poll pseudonym and a digest of one answer, both derived from the
+  keyed respondent hash) exist only while the poll is open and are deleted when it closes; a
+  `forget-me` replaces the person's at once with random tokens that keep only the count.
 
 Different polls are different answers, so each is thresholded on its own; closed results are
 stored once and never recomputed from fewer answers.
@@ -28,14 +32,20 @@ stored once and never recomputed from fewer answers.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.domain import SCORED_SIDES, AnswerRecord, Poll, Side
 from bot.questions import QuestionSet
-from bot.score.disclosure_state import Contributions, DisclosureState, Snapshot
+from bot.score.disclosure_state import (
+    TOMBSTONE,
+    Contributions,
+    DisclosureState,
+    Snapshot,
+    digest,
+    pseudonym,
+)
 from bot.score.scoring import Participation, PollResult, compute_result
 
 if TYPE_CHECKING:
@@ -45,41 +55,67 @@ if TYPE_CHECKING:
 def contributions(
     answers: Iterable[AnswerRecord], *, poll_id: int, qset: QuestionSet, poll_number: int
 ) -> Contributions:
-    """Each scored respondent's answers, reduced to a pseudonym and a digest."""
+    """Each scored answer, reduced to its respondent's pseudonym and a digest, per question."""
     asked = {q.id: q for q in qset.for_poll(poll_number)}
-    by_person: dict[tuple[Side, str], list[str]] = {}
+    found: Contributions = {s: {} for s in SCORED_SIDES}
     for a in answers:
         question = asked.get(a.question_id)
         if a.side not in SCORED_SIDES or question is None:
             continue
         if not qset.is_valid_answer(question, a.value):
             continue
-        by_person.setdefault((a.side, a.respondent), []).append(f"{a.question_id}={a.value}")
-    found: Contributions = {s: {} for s in SCORED_SIDES}
-    for (side, respondent), parts in by_person.items():
-        pseudonym = _digest(f"{poll_id}\x1f{respondent}")
-        found[side][pseudonym] = _digest(f"{respondent}\x1f" + "\x1f".join(sorted(parts)))
+        per = found[a.side].setdefault(a.question_id, {})
+        per[pseudonym(poll_id, a.respondent)] = digest(
+            f"{a.respondent}\x1f{a.question_id}={a.value}"
+        )
     return found
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+def _bounds(a: Contributions, b: Contributions, side: Side, question: str) -> tuple[int, int]:
+    """(at least, as counted) how many people's answers differ. A forgotten person's tombstone
+    cannot be matched with the same person answering again, so each differing one may hide a
+    pair that is really the same answer: it lowers the sure count by two."""
+    left, right = a.get(side, {}).get(question, {}), b.get(side, {}).get(question, {})
+    differ = [p for p in left.keys() | right.keys() if left.get(p) != right.get(p)]
+    unsure = sum(1 for p in differ if p.startswith(TOMBSTONE))
+    return max(0, len(differ) - 2 * unsure), len(differ)
 
 
-def distance(a: Contributions, b: Contributions, side: Side) -> int:
-    """How many people's contributions on `side` differ between two snapshots."""
-    left, right = a.get(side, {}), b.get(side, {})
-    return sum(1 for p in left.keys() | right.keys() if left.get(p) != right.get(p))
+def distance(a: Contributions, b: Contributions, side: Side, question: str) -> int:
+    """How many people's answers to `question` on `side` surely differ between two snapshots."""
+    return _bounds(a, b, side, question)[0]
 
 
-def separable(a: Contributions, b: Contributions, *, k: int) -> bool:
-    """On each side the snapshots differ in no one or in at least k people."""
-    return all(distance(a, b, s) == 0 or distance(a, b, s) >= k for s in SCORED_SIDES)
+def separable(a: Contributions, b: Contributions, *, questions: Iterable[str], k: int) -> bool:
+    """On each side and each of `questions` the snapshots differ in no one or in at least k."""
+    for q in questions:
+        for s in SCORED_SIDES:
+            sure, counted = _bounds(a, b, s, q)
+            if counted and sure < k:
+                return False
+    return True
 
 
-def far_apart(a: Contributions, b: Contributions, *, k: int) -> bool:
-    """On each side the snapshots differ in at least k people."""
-    return all(distance(a, b, s) >= k for s in SCORED_SIDES)
+def far_apart(a: Contributions, b: Contributions, *, questions: Iterable[str], k: int) -> bool:
+    """On each side and each of `questions` the snapshots differ in at least k people."""
+    return all(distance(a, b, s, q) >= k for q in questions for s in SCORED_SIDES)
+
+
+def questions_of(c: Contributions) -> set[str]:
+    return {q for per in c.values() for q in per}
+
+
+def figure_questions(result: PollResult, *, k: int) -> frozenset[str]:
+    """The questions a published result's figures rest on: those with k answers a side."""
+    counts = result.counts
+    if not result.published or counts is None:
+        return frozenset()
+    return frozenset(q for q in counts if result.passes(q, k))
+
+
+def _only(c: Contributions, questions: Iterable[str]) -> Contributions:
+    keep = set(questions)
+    return {s: {q: dict(p) for q, p in per.items() if q in keep} for s, per in c.items()}
 
 
 def advance(state: DisclosureState, live: Snapshot, *, k: int) -> DisclosureState:
@@ -89,13 +125,18 @@ def advance(state: DisclosureState, live: Snapshot, *, k: int) -> DisclosureStat
     pending = state.pending
     if pending is None:
         return replace(state, pending=live)
-    if not all(separable(pending.contributions, p, k=k) for p in state.published):
-        # answers were withdrawn or changed back since the candidate was taken: start again
+    behind = figure_questions(pending.result, k=k)
+    if not behind or not all(
+        separable(pending.contributions, p, questions=behind & questions_of(p), k=k)
+        for p in state.published
+    ):
+        # answers were withdrawn or changed back since the candidate was taken, or k was
+        # raised: start again
         return replace(state, pending=live)
-    if far_apart(pending.contributions, live.contributions, k=k):
+    if far_apart(pending.contributions, live.contributions, questions=behind, k=k):
         return replace(
             state,
-            published=(*state.published, pending.contributions),
+            published=(*state.published, _only(pending.contributions, behind)),
             shown=pending.result,
             pending=live,
         )
@@ -109,13 +150,18 @@ def _live(poll: Poll, qset: QuestionSet, answers: list[AnswerRecord], *, k: int)
     )
 
 
-def _publishable(state: DisclosureState | None, live: PollResult, *, k: int) -> SoFar:
-    """Live counts always; figures only from the latest snapshot the rule let us show."""
-    shown = state.shown if state else None
-    if shown is None or not live.published or not shown.participation.meets(k):
-        return SoFar(PollResult(k=k, participation=live.participation), None)
+def _publishable(
+    state: DisclosureState | None, live: PollResult, *, k: int, qset: QuestionSet, number: int
+) -> SoFar:
+    """Live counts always; figures only from the latest snapshot the rule let us show, and only
+    those that meet the k in force (it may have been raised since)."""
+    shown = state.shown.at_k(k, qset.for_poll(number)) if state and state.shown else None
+    if shown is None or not shown.published:
+        return SoFar(PollResult(k=k, participation=live.participation, counts=live.counts), None)
     return SoFar(
-        PollResult(k=k, participation=live.participation, figures=shown.figures),
+        PollResult(
+            k=k, participation=live.participation, figures=shown.figures, counts=shown.counts
+        ),
         shown.participation,
     )
 
@@ -169,10 +215,12 @@ class DisclosureGuard:
                 states[poll_id] = nxt
             else:  # another replica moved it first: start from what it stored
                 states[poll_id] = await self._settle(poll_id, lives[poll_id])
-        return {
-            poll_id: _publishable(states.get(poll_id), live.result, k=deps.k)
-            for poll_id, live in lives.items()
-        }
+        found = {}
+        for poll, qset, _answers in polls:
+            found[poll.id] = _publishable(
+                states.get(poll.id), lives[poll.id].result, k=deps.k, qset=qset, number=poll.number
+            )
+        return found
 
     async def _settle(self, poll_id: int, live: Snapshot) -> DisclosureState:
         deps = self._deps
@@ -196,4 +244,9 @@ class DisclosureGuard:
         if state is None:
             return False
         final = contributions(answers, poll_id=poll.id, qset=qset, poll_number=poll.number)
-        return any(not separable(final, p, k=deps.k) for p in state.published)
+        result = compute_result(answers, question_set=qset, poll_number=poll.number, k=deps.k)
+        behind = figure_questions(result, k=deps.k)
+        return any(
+            not separable(final, p, questions=behind & questions_of(p), k=deps.k)
+            for p in state.published
+        )

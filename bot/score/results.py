@@ -103,14 +103,14 @@ class ResultService:
         )
 
     def _stored(self, item: PollHistoryItem) -> TrendPoint:
+        """The one read of a stored result: every summary, digest, export, App Home and nudge
+        follow-up gets its figures from here, so a raised k withholds old figures everywhere."""
         result = item.result
         assert result is not None
-        k = self._deps.k
-        # published under a k at least today's, it meets today's: no need to decode the counts
-        if result.published and result.k < k and not result.participation.meets(k):
-            # k was raised since this poll closed: the stricter rule applies to old polls too
-            result = PollResult(k=k, participation=result.participation)
-        return TrendPoint(item.poll, result)
+        k, poll = self._deps.k, item.poll
+        if result.k < k:  # computed under a k at least today's, it meets today's: nothing to do
+            result = result.at_k(k, self.question_set(poll).for_poll(poll.number))
+        return TrendPoint(poll, result)
 
 
 def _closed(

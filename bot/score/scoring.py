@@ -1,8 +1,11 @@
 """The alignment score, per-imperative scores, side levels and gaps, exactly as DESIGN.md defines.
 
 All arithmetic is done on `Fraction`s so that "round half up" is exact: 62.5 rounds to 63 and no
-float error can turn 14.5 into 14.499999. Figures are only produced when both scored sides reach
-the privacy threshold k; below it a result carries participation counts and nothing else.
+float error can turn 14.5 into 14.499999. The privacy threshold k is counted per figure: a
+question's figures (its level, gap, share, component) exist only when marketing and IT each gave
+k answers to that question; the score is the mean of the components that pass, and a result
+with no passing component carries counts only. Every result keeps its per-question answer counts
+(`counts`), so a later, stricter k can withhold what no longer meets it (`at_k`).
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
 from bot.domain import SCORED_SIDES, AnswerRecord, Side
+from bot.privacy import not_enough_text
 from bot.questions import LIKERT_VALUES, Question, QuestionSet
 
 #: Component keys, in the order of the formula's mean.
@@ -183,14 +187,20 @@ class PollResult:
     A stored result is decoded when first read: a trend reads 13 results, and most readers use
     the figures of one or two and only the scores of the rest (`stored`, `from_dict`)."""
 
-    __slots__ = ("_figures", "_load", "_participation", "_score", "_undecoded", "k")
+    __slots__ = ("_counts", "_figures", "_load", "_participation", "_score", "_undecoded", "k")
 
     def __init__(
-        self, k: int, participation: Participation, figures: Figures | None = None
+        self,
+        k: int,
+        participation: Participation,
+        figures: Figures | None = None,
+        counts: Counts | None = None,
     ) -> None:
         self.k = k
         self._participation: Participation | None = participation
         self._figures = figures
+        #: answers per question per scored side; None in results stored before it was kept
+        self._counts = counts
         #: the stored figures, not decoded yet
         self._undecoded: Mapping[str, Any] | None = None
         #: reads the whole stored result, not read yet; `_score` is its score meanwhile
@@ -216,12 +226,76 @@ class PollResult:
             data, self._load = self._load(), None
             self._participation = Participation.from_dict(data["participation"])
             self._undecoded = data.get("figures") or None
+            self._counts = _counts_from(data.get("counts"))
 
     @property
     def participation(self) -> Participation:
         self._read()
         assert self._participation is not None
         return self._participation
+
+    @property
+    def counts(self) -> Counts | None:
+        """Answers per question and scored side (None for results stored before they were kept:
+        `count` then falls back on the per-side respondent counts)."""
+        self._read()
+        return self._counts
+
+    def count(self, question_id: str) -> tuple[int, int]:
+        """(marketing, IT) answers to one question; for an old result without per-question
+        counts, its per-side respondent counts stand in (DESIGN.md, Privacy)."""
+        counts = self.counts
+        if counts is None:
+            p = self.participation
+            return p.marketing, p.it
+        per = counts.get(question_id, {})
+        return per.get(Side.MARKETING, 0), per.get(Side.IT, 0)
+
+    def closest(self) -> tuple[int, int]:
+        """(marketing, IT) answers to the question nearest to k a side: the n of a whole
+        withheld pulse's "n of k per side"."""
+        counts = self.counts
+        if not counts:
+            p = self.participation
+            return p.marketing, p.it
+        return max((self.count(q) for q in counts), key=lambda n: (min(n), max(n)), default=(0, 0))
+
+    def withheld(self, questions: Iterable[Question]) -> list[Question]:
+        """The asked questions whose figures this result withholds (fewer than k answers)."""
+        return [q for q in questions if not self.passes(q.id)]
+
+    def passes(self, question_id: str, k: int | None = None) -> bool:
+        """Whether one question's figures may be shown under k (the result's own by default)."""
+        m, it = self.count(question_id)
+        return min(m, it) >= (self.k if k is None else k)
+
+    def not_enough(self, question_id: str, k: int | None = None) -> str:
+        """The withheld wording for one question, its own n counted."""
+        m, it = self.count(question_id)
+        return not_enough_text(m, it, self.k if k is None else k)
+
+    def at_k(self, k: int, questions: Iterable[Question]) -> PollResult:
+        """This stored result as the k in force lets it be shown: unchanged when k is not
+        stricter than the one it was computed under; otherwise each figure is kept only if every
+        count behind it meets k. A score (or per-imperative score) with a component below k is
+        withheld, not recomputed: the difference would be that component."""
+        if k <= self.k:
+            return self
+        if not self.published:
+            return PollResult(k, self.participation, None, self.counts)
+        figures = self.figures
+        assert figures is not None
+        asked = list(questions)
+        failing = {q.id for q in asked if not self.passes(q.id, k)}
+        if not failing:
+            return PollResult(k, self.participation, figures, self.counts)
+        roles = {q.role for q in asked if q.id in failing}
+        if roles & figures.components.keys():
+            return PollResult(k, self.participation, None, self.counts)
+        kept = _without(
+            figures, failing, lever=any(not q.is_likert for q in asked if q.id in failing)
+        )
+        return PollResult(k, self.participation, kept, self.counts)
 
     @property
     def figures(self) -> Figures | None:
@@ -251,18 +325,46 @@ class PollResult:
         if not isinstance(other, PollResult):
             return NotImplemented
         mine, theirs = (self.k, self.participation), (other.k, other.participation)
-        return mine == theirs and self.figures == other.figures
+        return mine == theirs and self.figures == other.figures and self.counts == other.counts
 
     def __repr__(self) -> str:
         return f"PollResult(k={self.k}, participation={self.participation}, figures={self.figures})"
 
     def to_dict(self) -> dict[str, Any]:
-        figures = self.figures
-        return {
+        figures, counts = self.figures, self.counts
+        data: dict[str, Any] = {
             "k": self.k,
             "participation": self.participation.to_dict(),
             "figures": figures.to_dict() if figures else None,
         }
+        if counts is not None:
+            data["counts"] = {q: {s.value: n for s, n in c.items()} for q, c in counts.items()}
+        return data
+
+
+#: question id → scored side → answers to it
+Counts = dict[str, dict[Side, int]]
+
+
+def _counts_from(data: Mapping[str, Mapping[str, int]] | None) -> Counts | None:
+    if data is None:
+        return None
+    side = _SIDE_BY_VALUE
+    return {q: {side[s]: n for s, n in per.items()} for q, per in data.items()}
+
+
+def _without(figures: Figures, failing: set[str], *, lever: bool) -> Figures:
+    """The figures less those of `failing` questions that no component depends on."""
+    agreement = figures.agreement
+    return replace(
+        figures,
+        levels={q: lv for q, lv in figures.levels.items() if q not in failing},
+        gaps={q: g for q, g in figures.gaps.items() if q not in failing},
+        lever_shares={} if lever else figures.lever_shares,
+        agreement=None
+        if agreement is None
+        else {q: a for q, a in agreement.items() if q not in failing},
+    )
 
 
 def round_half_up(value: Fraction) -> int:
@@ -326,19 +428,32 @@ def participation_of(answers: Iterable[AnswerRecord]) -> Participation:
 def compute_result(
     answers: Iterable[AnswerRecord], *, question_set: QuestionSet, poll_number: int, k: int
 ) -> PollResult:
-    """Score one poll from its answers; below the privacy threshold only counts come back."""
+    """Score one poll from its answers. Each question's figures need k answers to it from each of
+    marketing and IT; without a single passing component only counts come back."""
     asked = {q.id: q for q in question_set.for_poll(poll_number)}
     accepted = {q.id: _accepted_values(q) for q in asked.values()}
     valid = [a for a in answers if a.value in accepted.get(a.question_id, ())]
     participation = participation_of(valid)
-    if not participation.meets(k):
-        return PollResult(k=k, participation=participation)
-    return PollResult(
-        k=k, participation=participation, figures=_figures(valid, list(asked.values()))
-    )
+    counts = answer_counts(valid, asked)
+    passing = [q for q in asked.values() if min(counts[q.id].values()) >= k]
+    figures = _figures(valid, passing) if passing else None
+    if figures is None or figures.score is None:
+        return PollResult(k=k, participation=participation, counts=counts)
+    return PollResult(k=k, participation=participation, figures=figures, counts=counts)
+
+
+def answer_counts(answers: Iterable[AnswerRecord], asked: Mapping[str, Question]) -> Counts:
+    """Answers per asked question and scored side (one answer a person, the last click)."""
+    counts: Counts = {q: {s: 0 for s in SCORED_SIDES} for q in asked}
+    for a in answers:
+        per = counts.get(a.question_id)
+        if per is not None and a.side in per:
+            per[a.side] += 1
+    return counts
 
 
 def _figures(answers: list[AnswerRecord], questions: list[Question]) -> Figures:
+    """The figures of `questions`, every one of which has k answers from each scored side."""
     values: dict[tuple[str, Side], list[str]] = {}
     for a in answers:
         if a.side in SCORED_SIDES:

@@ -49,7 +49,9 @@ def with_uncertainty(
     found = uncertainty_of(
         answers, qset, poll_number=poll_number, figures=figures, seed=seed, resamples=resamples
     )
-    return PollResult(result.k, result.participation, replace(figures, uncertainty=found))
+    return PollResult(
+        result.k, result.participation, replace(figures, uncertainty=found), result.counts
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,8 +80,21 @@ def draft(
         for p in series
         if p.published and p.poll.number < poll.number and (f := p.result.figures) is not None
     }
+    shown = {
+        p.poll.id: (f, qset, p.poll.number)  # the same set, as the nudge records assume
+        for p in series
+        if (f := p.result.figures) is not None
+    }
     choice = pick(
-        nudges, channel.id, poll, figures, qset, numbers=numbers, now=now, history=history
+        nudges,
+        channel.id,
+        poll,
+        figures,
+        qset,
+        numbers=numbers,
+        now=now,
+        history=history,
+        shown=shown,
     )
     summary = Summary(
         poll,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.cards import Attachment, Block, Card, Context, Facts, Heading, Image, Text
-from bot.domain import SCORED_SIDES, Poll, Side
+from bot.domain import Poll, Side
 from bot.formatting import percent, plural, score_text, signed
 from bot.nudges.metrics import METRICS, Metric
 from bot.nudges.service import FollowUp, Nudge
@@ -101,9 +101,13 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
         blocks += _nudge_blocks(summary.nudge)
     if summary.follow_up is not None:
         blocks.append(Context(follow_up_text(summary.follow_up)))
-    if rows:
+    held = result.withheld(summary.qset.for_poll(poll.number))
+    if rows or held:
         blocks.append(
-            Facts(tuple(_level_fact(r, rotating=r.question.role == "rotating") for r in rows))
+            Facts(
+                tuple(_level_fact(r, rotating=r.question.role == "rotating") for r in rows)
+                + tuple((q.short, result.not_enough(q.id)) for q in held)
+            )
         )
     levers = lever_rows(figures, summary.qset)
     if levers:
@@ -246,21 +250,21 @@ def follow_up_text(f: FollowUp) -> str:
 def withheld_card(summary: Summary) -> Card:
     """The summary of a pulse below the privacy threshold: counts and how to get figures."""
     p, k, poll = summary.result.participation, summary.k, summary.poll
-    # DESIGN.md's one wording for withheld figures, everywhere
-    headline = (
-        f"Pulse #{poll.number}{_where(summary)} closed: {not_enough_text(p.marketing, p.it, k)}"
-    )
+    # DESIGN.md's one wording for withheld figures, everywhere; n is counted per question
+    n_m, n_it = summary.result.closest()
+    headline = f"Pulse #{poll.number}{_where(summary)} closed: {not_enough_text(n_m, n_it, k)}"
     missing = [
-        f"{k - p.of(s)} more {'IT' if s is Side.IT else 'marketing'} "
-        f"{'colleague' if k - p.of(s) == 1 else 'colleagues'}"
-        for s in SCORED_SIDES
-        if p.of(s) < k
-    ]
+        f"{k - n} more {'IT' if s is Side.IT else 'marketing'} "
+        f"{'colleague' if k - n == 1 else 'colleagues'}"
+        for s, n in ((Side.MARKETING, n_m), (Side.IT, n_it))
+        if n < k
+    ] or ["everyone"]
     blocks: list[Block] = [
         Heading(headline),
         Text(
             f"Marketing {p.marketing} and IT {p.it} answered; figures need {k} per side, "
-            f"so this week has no score. Answers: {participation_text(p)}."
+            f"counted per question, so this week has no score. "
+            f"Answers: {participation_text(p)}."
         ),
         Text(
             f"**Next step:** ask {' and '.join(missing)} to answer the next pulse. "

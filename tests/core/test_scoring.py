@@ -120,7 +120,9 @@ def test_components_missing_on_one_side_are_left_out() -> None:
     assert set(result.figures.components) == {"trust", "lever", "rotating"}
     assert result.score == 67  # mean(1, 1, 0) = 0.6667
     assert "priority" not in result.figures.gaps
-    assert result.figures.levels["priority"] == {M: 0.75}
+    # a level needs k answers to its question from each side: marketing's alone is not shown
+    assert "priority" not in result.figures.levels
+    assert result.count("priority") == (5, 0)
 
 
 def test_rounding_is_half_up_not_to_even() -> None:
@@ -224,10 +226,11 @@ def side_answers(draw: st.DrawFn, side: Side, min_people: int) -> list[AnswerRec
     out: list[AnswerRecord] = []
     questions = {"trust": likert, "priority": likert, "lever": lever, "imperative_1": likert}
     for i in range(people):
-        # person 0 answers everything, so every component is present; others answer 1–4 questions
+        # the first min_people answer everything, so every component has k = min_people answers;
+        # others answer 1–4 questions
         chosen = (
             list(questions)
-            if i == 0
+            if i < max(min_people, 1)
             else draw(
                 st.lists(st.sampled_from(list(questions)), min_size=1, max_size=4, unique=True)
             )
@@ -288,10 +291,22 @@ def test_below_k_on_either_side_gives_no_figures(
     m: list[AnswerRecord], it: list[AnswerRecord], k: int
 ) -> None:
     result = score(m + it, k=k)
-    meets = result.participation.marketing >= k and result.participation.it >= k
-    assert result.published == meets
-    if not meets:
+    counts = {
+        q: tuple(sum(1 for r in m + it if r.side == s and r.question_id == q) for s in (M, IT))
+        for q in ("trust", "priority", "lever", "imperative_1")
+    }
+    passing = {q for q, (n_m, n_it) in counts.items() if min(n_m, n_it) >= k}
+    assert result.published == bool(passing)
+    assert {q: result.count(q) for q in counts} == counts
+    if not passing:
         assert result.figures is None and result.score is None
+    else:
+        figures = result.figures
+        assert figures is not None
+        roles = {"imperative_1": "rotating"}
+        assert set(figures.components) == {roles.get(q, q) for q in passing}
+        assert set(figures.levels) | set(figures.gaps) <= passing
+        assert bool(figures.lever_shares) == ("lever" in passing)
 
 
 @settings(max_examples=300, deadline=None)
@@ -342,11 +357,8 @@ def test_agreement_counts_answers_of_4_and_5_per_likert_question_and_side() -> N
     records += answers(OTHER, "trust", ["5"] * 3)  # not a scored side: not counted
     result = score(records)
     assert result.figures is not None
-    assert result.figures.agreement == {
-        "trust": {M: (2, 5), IT: (4, 6)},
-        "priority": {M: (0, 5)},
-        "imperative_1": {},
-    }
+    # only trust has k answers on both sides: priority's marketing answers are not counted
+    assert result.figures.agreement == {"trust": {M: (2, 5), IT: (4, 6)}}
 
 
 def test_below_k_no_agreement_counts_are_kept() -> None:
@@ -409,11 +421,11 @@ def test_a_stored_result_without_a_score_is_read_to_tell() -> None:
     below = score(answers(M, "trust", ["5"] * 5))
     stored = PollResult.stored(5, None, below.to_dict)
     assert not stored.published and stored.score is None and stored == below
-    # figures without a score (no question both sides answered) are still published
+    # k marketers on one question and k engineers on another: no figure has k a side
     odd = score(answers(M, "trust", ["5"] * 5) + answers(IT, "priority", ["5"] * 5))
-    assert odd.published and odd.score is None
+    assert not odd.published and odd.score is None and odd.figures is None
     stored = PollResult.stored(5, None, odd.to_dict)
-    assert stored.published and stored.score is None and stored.figures == odd.figures
+    assert not stored.published and stored.count("trust") == (5, 0)
 
 
 # --- formula 2's properties (DESIGN.md "Properties") -------------------------------------------

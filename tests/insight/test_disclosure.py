@@ -51,20 +51,23 @@ def test_contributions_are_pseudonyms_per_poll() -> None:
     flat = repr(found)
     assert "alice-hash" not in flat and "bob-hash" not in flat
     other_poll = contributions(given, poll_id=8, qset=QSET, poll_number=1)
-    assert set(found[Side.MARKETING]) != set(other_poll[Side.MARKETING])
+    assert set(found[Side.MARKETING]["trust"]) != set(other_poll[Side.MARKETING]["trust"])
 
 
 def test_distance_counts_people_who_joined_left_or_changed() -> None:
     a = snap(people("m", 3), people("i", 3)).contributions
     joined = snap(people("m", 4), people("i", 3)).contributions
     changed = snap({**people("m", 3), "m0": "1"}, people("i", 3)).contributions
-    assert distance(a, joined, Side.MARKETING) == 1 and distance(a, joined, Side.IT) == 0
-    assert distance(a, changed, Side.MARKETING) == 1
-    assert not separable(a, joined, k=K)
-    assert separable(a, a, k=K)
+    assert distance(a, joined, Side.MARKETING, "trust") == 1
+    assert distance(a, joined, Side.IT, "trust") == 0
+    assert distance(a, changed, Side.MARKETING, "trust") == 1
+    assert not separable(a, joined, questions=["trust"], k=K)
+    assert separable(a, a, questions=["trust"], k=K)
     three_more = snap(people("m", 6), people("i", 6)).contributions
-    assert separable(a, three_more, k=K) and far_apart(a, three_more, k=K)
-    assert not far_apart(a, snap(people("m", 6), people("i", 3)).contributions, k=K)
+    assert separable(a, three_more, questions=["trust"], k=K)
+    assert far_apart(a, three_more, questions=["trust"], k=K)
+    only_marketing = snap(people("m", 6), people("i", 3)).contributions
+    assert not far_apart(a, only_marketing, questions=["trust"], k=K)
 
 
 def test_nothing_is_shown_until_a_snapshot_is_k_people_behind() -> None:

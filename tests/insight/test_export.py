@@ -39,7 +39,7 @@ async def test_export_rows_follow_the_formula_and_the_threshold(team: Team) -> N
         first["lever_marketing_speed_pct"] == "100.0" and first["lever_it_privacy_pct"] == "100.0"
     )
     assert first["rotating_imperative"] == "1" and first["imperative_5"] != ""
-    assert second["status"] == "withheld: fewer than 3 answers per side"
+    assert second["status"] == "withheld: not enough answers yet (2 of 3 per side)"
     assert second["respondents_it"] == "2"
     figure_columns = [
         c

@@ -1,1 +1,1 @@
-"""Security regressions: who may reach the endpoints, and what hostile input gets back."""
+"""Privacy regression tests: k per figure, the differencing guard, forget-me."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.cards import Attachment, Block, Card, Context, Facts, Heading, Image, Text
+from bot.cards import Attachment, Block, Card, Chart, Context, Facts, Heading, Panel, Series, Text
 from bot.domain import SCORED_SIDES, Side
 from bot.formatting import percent, plural, score_text, signed, sparkline
 from bot.insight.benchmarks import STUDY
-from bot.insight.charts import FILENAME, Chart
+from bot.insight.charts import FILENAME
+from bot.insight.charts import Chart as ChartFigures
 from bot.insight.metrics import METRICS, Metric
 from bot.insight.nudges import FollowUp, Nudge
 from bot.insight.readings import SideLevels, lever_rows, likert_levels, widest_gap
@@ -34,7 +35,7 @@ def _change(summary: Summary) -> str:
     return f"{signed(change)} since pulse #{prev.poll.number}"
 
 
-def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
+def summary_card(summary: Summary, *, chart: ChartFigures | None) -> Card:
     """The summary of a pulse that met the privacy threshold."""
     result, poll = summary.result, summary.poll
     figures = result.figures
@@ -88,10 +89,11 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
         )
     attachments: tuple[Attachment, ...] = ()
     if chart is not None:
-        blocks.append(Image(url=f"attachment:{FILENAME}", alt=chart.alt, title=chart.title))
-        attachments = (
-            Attachment(FILENAME, chart.png, "image/png", title=chart.title, alt=chart.alt),
-        )
+        blocks.append(chart_block(chart))
+        if chart.png is not None:
+            attachments = (
+                Attachment(FILENAME, chart.png, "image/png", title=chart.title, alt=chart.alt),
+            )
     if summary.not_separable:
         blocks.append(
             Context(
@@ -111,6 +113,33 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
     if summary.nudge is not None:
         summary_text += f". Next step: {summary.nudge.short}"
     return Card(summary=summary_text, blocks=tuple(blocks), attachments=attachments)
+
+
+def chart_block(chart: ChartFigures) -> Chart:
+    """The trend as a neutral chart: the score (with its interval where pulses have one) and
+    each side's average answer, by pulse; the PNG, where drawn, is its picture."""
+    points = chart.points
+    score = Series(
+        "Score",
+        tuple(p.score for p in points),
+        low=tuple(p.low for p in points) if any(p.low is not None for p in points) else (),
+        high=tuple(p.high for p in points) if any(p.high is not None for p in points) else (),
+    )
+    sides = (
+        Series("Marketing", tuple(p.marketing for p in points)),
+        Series("IT", tuple(p.it for p in points)),
+    )
+    return Chart(
+        title=chart.title,
+        categories=tuple(f"#{p.number}" for p in points),
+        panels=(
+            Panel(f"Alignment score, last {plural(len(points), 'pulse')}", "Score", (score,)),
+            Panel("Average answer per side (1–5)", "Average answer", sides),
+        ),
+        alt=chart.alt,
+        x_label="Pulse",
+        image=f"attachment:{FILENAME}" if chart.png is not None else "",
+    )
 
 
 def _gap_sentence(row: SideLevels) -> str:

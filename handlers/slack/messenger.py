@@ -1,6 +1,7 @@
 """`SlackMessenger`: the core's Messenger port over the Slack Web API, one workspace token each.
 
-A card's attachments (chart PNGs, CSV exports) are uploaded with files_upload_v2 into the same
+A card's `Chart` is drawn by Slack itself (`render`, data_visualization blocks). Its other
+attachments (CSV exports, pictures Slack cannot draw) are uploaded with files_upload_v2 into the same
 conversation right after the card, so they appear as the next message; an
 ``Image(url="attachment:<name>")`` block is therefore not drawn inside the card itself, where
 Slack could refuse a file that is still being processed.
@@ -69,6 +70,9 @@ class InstalledTokens:
 
 class SlackMessenger:
     """Posts, updates and reads through one AsyncWebClient (shared session, retry handlers)."""
+
+    #: Slack draws a card's Chart itself (data_visualization): the core draws no PNG for it.
+    native_charts = True
 
     def __init__(
         self,

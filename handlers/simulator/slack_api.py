@@ -105,6 +105,9 @@ class Workspace:
     bot_user_id: str
     bot_id: str
     scopes: set[str]
+    #: Token rotation: the refresh token issued last, and when the current token expires.
+    refresh_token: str = ""
+    expires_at: float | None = None
     users: dict[str, FakeUser] = field(default_factory=dict)
     channels: dict[str, FakeChannel] = field(default_factory=dict)
     usergroups: dict[str, FakeUserGroup] = field(default_factory=dict)
@@ -131,6 +134,8 @@ class ApiCall:
     error: str | None
     #: The scopes this call relied on (empty unless it succeeded).
     scopes: frozenset[str] = frozenset()
+    #: The bearer token the call carried.
+    token: str | None = None
 
 
 @dataclass
@@ -176,10 +181,14 @@ class FakeSlack:
         client_id: str = "111.222",
         client_secret: str = "fake-client-secret",
         app_token: str = "xapp-1-A0BRIDGEPULSE-fake",
+        token_lifetime: int | None = None,
     ) -> None:
         self.rate_limits = rate_limits or RateLimits()
         self.app_id, self.client_id, self.client_secret = app_id, client_id, client_secret
         self.app_token = app_token
+        #: Token rotation on (manifest `token_rotation_enabled`): installs and refreshes hand
+        #: out tokens that expire after this many seconds, with a refresh token.
+        self.token_lifetime = token_lifetime
         #: Socket Mode: acknowledgements the bot sent back, by envelope id.
         self.socket_acks: dict[str, Args] = {}
         self._sockets: list[web.WebSocketResponse] = []
@@ -353,7 +362,8 @@ class FakeSlack:
             status = 429
         used = frozenset(self._used) if body.get("ok") else frozenset()
         team = ws.team_id if ws else None
-        self.calls.append(ApiCall(method, args, team, status, body.get("error"), used))
+        call = ApiCall(method, args, team, status, body.get("error"), used, token)
+        self.calls.append(call)
         await self._notify()
         hold = self._holds.get(method)
         if hold is not None:
@@ -375,6 +385,8 @@ class FakeSlack:
             return _error("unknown_method")
         if ws is None:
             return _error("invalid_auth")
+        if ws.expires_at is not None and time.time() >= ws.expires_at:
+            return _error("token_expired")
         if self._over_workspace_rate(ws):
             return _error("ratelimited")
         needed = METHOD_SCOPES.get(method, frozenset())
@@ -624,23 +636,59 @@ class FakeSlack:
         ):
             return _error("invalid_client_id")
         grant = self._codes.pop(str(args.get("code")), None)
+        if args.get("grant_type") == "refresh_token":
+            return self._refresh(str(args.get("refresh_token") or ""))
         if grant is None:
             return _error("invalid_code")
         team_id, user_id = grant
         ws = self.workspace(team_id)
-        ws.token = f"xoxb-{team_id}-installed-{next(self._ids)}"
         self.user(team_id, user_id)
         return {
-            "ok": True,
+            **self._new_token(ws, "installed"),
             "app_id": self.app_id,
             "authed_user": {"id": user_id},
             "scope": ",".join(sorted(ws.scopes)),
-            "token_type": "bot",
-            "access_token": ws.token,
             "bot_user_id": ws.bot_user_id,
             "team": {"id": team_id, "name": ws.name},
             "enterprise": None,
             "is_enterprise_install": False,
+        }
+
+    def _refresh(self, refresh_token: str) -> Args:
+        """oauth.v2.access with grant_type=refresh_token: a new bot token and expiry."""
+        ws = next(
+            (
+                w
+                for w in self.workspaces.values()
+                if refresh_token and w.refresh_token == refresh_token
+            ),
+            None,
+        )
+        if ws is None:
+            return _error("invalid_refresh_token")
+        return {
+            **self._new_token(ws, "refreshed"),
+            "app_id": self.app_id,
+            "scope": ",".join(sorted(ws.scopes)),
+            "bot_user_id": ws.bot_user_id,
+            "team": {"id": ws.team_id, "name": ws.name},
+        }
+
+    def _new_token(self, ws: Workspace, how: str) -> Args:
+        """A new bot token for `ws` (the old one stops working), expiring with rotation on."""
+        n = next(self._ids)
+        answer: Args = {"ok": True, "token_type": "bot"}
+        if self.token_lifetime is None:
+            ws.token = f"xoxb-{ws.team_id}-{how}-{n}"
+            return {**answer, "access_token": ws.token}
+        ws.token = f"xoxe.xoxb-{ws.team_id}-{how}-{n}"
+        ws.refresh_token = f"xoxe-1-{ws.team_id}-{n}"
+        ws.expires_at = time.time() + self.token_lifetime
+        return {
+            **answer,
+            "access_token": ws.token,
+            "refresh_token": ws.refresh_token,
+            "expires_in": self.token_lifetime,
         }
 
     def _connections_open(self, token: str | None) -> Args:

@@ -9,13 +9,17 @@ Slack could refuse a file that is still being processed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import Attachment, Card
@@ -56,16 +60,52 @@ class StaticToken:
 
 
 class InstalledTokens:
-    """Multi-workspace mode: each workspace's token as its OAuth installation stored it."""
+    """Multi-workspace mode: each workspace's token as its OAuth installation stored it.
 
-    def __init__(self, store: AsyncInstallationStore) -> None:
+    With token rotation (manifest `token_rotation_enabled`) a bot token expires after 12 hours:
+    one that expires within `rotate_minutes` is refreshed first (oauth.v2.access with the
+    stored refresh token) and the new one stored, as Bolt does for the requests it handles;
+    the scheduler's posts come through here without any request."""
+
+    def __init__(
+        self,
+        store: AsyncInstallationStore,
+        rotator: AsyncTokenRotator | None = None,
+        *,
+        rotate_minutes: int = 120,
+    ) -> None:
         self._store = store
+        self._rotator = rotator
+        self._rotate_minutes = rotate_minutes
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def bot_token(self, team_id: str) -> str:
+        bot = await self._find(team_id)
+        if self._rotator is None or not bot.bot_refresh_token or not self._expiring(bot):
+            return str(bot.bot_token)
+        # one refresh per workspace at a time: the others wait and read the token it stored
+        async with self._locks.setdefault(team_id, asyncio.Lock()):
+            bot = await self._find(team_id)
+            if not self._expiring(bot):
+                return str(bot.bot_token)
+            refreshed = await self._rotator.perform_bot_token_rotation(
+                bot=bot, minutes_before_expiration=self._rotate_minutes
+            )
+            if refreshed is None:
+                return str(bot.bot_token)
+            await self._store.async_save_bot(refreshed)
+            log.info("refreshed the bot token of Slack workspace %s", team_id)
+            return str(refreshed.bot_token)
+
+    async def _find(self, team_id: str) -> Bot:
         bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
             raise NotInstalled(f"BridgePulse is not installed in Slack workspace {team_id}")
-        return bot.bot_token
+        return bot
+
+    def _expiring(self, bot: Bot) -> bool:
+        expires = bot.bot_token_expires_at
+        return expires is not None and expires <= time.time() + self._rotate_minutes * 60
 
 
 class SlackMessenger:

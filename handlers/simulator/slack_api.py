@@ -147,6 +147,10 @@ class RateLimits:
     #: Web API calls per second per workspace, all methods together.
     workspace_per_second: float | None = None
     retry_after: int = 1
+    #: conversations.history calls per minute per workspace, and messages per call: Slack's
+    #: limits (1 and 15) for commercially distributed apps outside the Marketplace.
+    history_per_minute: int | None = None
+    history_max_items: int | None = None
 
 
 class Hold:
@@ -206,6 +210,10 @@ class FakeSlack:
         self._holds: dict[str, Hold] = {}
         self._last_post: dict[tuple[str, str], float] = {}
         self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._history_calls: dict[str, deque[float]] = defaultdict(deque)
+        #: The clock of the per-minute history limit (tests move it on).
+        self.monotonic: Callable[[], float] = time.monotonic
+        self._last_ts = 0
         self._changed: asyncio.Condition | None = None
         self._used: set[str] = set()
         self._runner: web.AppRunner | None = None
@@ -358,6 +366,7 @@ class FakeSlack:
         ws = next((w for w in self.workspaces.values() if w.token == token), None)
         self._used = set()
         status, body = 200, self._answer(ws, token, method, args)
+        retry_after = body.pop("retry_after", self.rate_limits.retry_after)
         if body.get("error") == "ratelimited":
             status = 429
         used = frozenset(self._used) if body.get("ok") else frozenset()
@@ -372,7 +381,7 @@ class FakeSlack:
             hold.waiting += 1
             await self._notify()
             await hold.released.wait()
-        headers = {"Retry-After": str(self.rate_limits.retry_after)} if status == 429 else None
+        headers = {"Retry-After": str(retry_after)} if status == 429 else None
         return web.json_response(body, status=status, headers=headers)
 
     def _answer(self, ws: Workspace | None, token: str | None, method: str, args: Args) -> Args:
@@ -541,10 +550,18 @@ class FakeSlack:
         if ws.bot_user_id not in channel.members:
             return _error("channel_not_found" if channel.is_private else "not_in_channel")
         self._used.add(scope)
-        oldest = float(args.get("oldest") or 0)
-        found = [m for m in reversed(self.messages.get(channel.id, [])) if float(m.ts) >= oldest]
+        if (wait := self._history_wait(ws)) is not None:
+            return {**_error("ratelimited"), "retry_after": wait}
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        found = [
+            m
+            for m in reversed(self.messages.get(channel.id, []))
+            if (oldest <= float(m.ts) <= latest if inclusive else oldest < float(m.ts) < latest)
+        ]
         start = int(args.get("cursor") or 0)
-        limit = max(1, min(int(args.get("limit") or 100), 999))
+        most = self.rate_limits.history_max_items or 999
+        limit = max(1, min(int(args.get("limit") or 100), most))
         page = found[start : start + limit]
         metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         return {
@@ -753,8 +770,22 @@ class FakeSlack:
         return next((m for m in self.messages.get(channel, []) if m.ts == ts), None)
 
     def _ts(self) -> str:
-        n = next(self._ids)
-        return f"{1_700_000_000 + n}.{n:06d}"
+        """Slack's message ts: its wall-clock time in microseconds, unique per message."""
+        self._last_ts = max(int(time.time() * 1_000_000), self._last_ts + 1)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
+
+    def _history_wait(self, ws: Workspace) -> int | None:
+        """Seconds until `ws` may read history again (Retry-After), or None: it may now."""
+        allowed = self.rate_limits.history_per_minute
+        if allowed is None:
+            return None
+        now, calls = self.monotonic(), self._history_calls[ws.team_id]
+        while calls and now - calls[0] >= 60.0:
+            calls.popleft()
+        if len(calls) >= allowed:
+            return max(1, int(60.0 - (now - calls[0])) + 1)
+        calls.append(now)
+        return None
 
     def _channel_limited(self, ws: Workspace, channel: str) -> bool:
         interval = self.rate_limits.per_channel_interval

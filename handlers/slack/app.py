@@ -35,6 +35,7 @@ from handlers.slack.background import Background
 from handlers.slack.listeners import actions, commands, events
 from handlers.slack.messenger import InstalledTokens, SlackMessenger, StaticToken, TokenSource
 from handlers.slack.pacing import Pacer
+from handlers.slack.recovery import DEFAULT_INTERVAL as HISTORY_INTERVAL
 from handlers.slack.replies import ReplyDelivery
 from handlers.slack.routes import INSTALL_PATH, REDIRECT_PATH, SignatureCheck, SlackRoutes
 from handlers.slack.webapi import timed_session, web_client
@@ -178,7 +179,14 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         rotator = _token_rotation(oauth, client)
         tokens = InstalledTokens(oauth.installation_store, rotator, rotate_minutes=ROTATE_MINUTES)
     messenger = SlackMessenger(
-        client, tokens, conversations=deps.repo, clock=deps.clock, pacer=pacer
+        client,
+        tokens,
+        conversations=deps.repo,
+        clock=deps.clock,
+        pacer=pacer,
+        # Slack's 1-a-minute history limit binds commercially distributed apps (installed by
+        # OAuth); a workspace's own app (one token) is exempt, and a 429 is honoured anyway.
+        history_interval=HISTORY_INTERVAL if mode is SlackMode.OAUTH else 0.0,
     )
     background = Background(deps.telemetry)
     reply_session = aiohttp.ClientSession()

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
@@ -26,16 +26,13 @@ from bot.cards import Attachment, Card
 from bot.domain import Actor, Channel, ChannelRef, Destination, Group, PersonRef
 from bot.errors import PlatformRefused
 from bot.ports import Clock, ConversationStore
-from handlers.slack import PLATFORM, render
+from handlers.slack import PLATFORM, recovery, render
 from handlers.slack.pacing import Pacer
+from handlers.slack.recovery import MARKER_EVENT
 
 _MEMBERS_PAGE = 200
 #: a user group as Slack writes it in escaped command text: <!subteam^S0123|@handle>
 _SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
-#: How far back `find_marked` looks: this many pages of this many messages.
-_HISTORY_PAGES, _HISTORY_PAGE = 5, 200
-#: The metadata event type of BridgePulse's marked posts.
-MARKER_EVENT = "bridgepulse_post"
 log = logging.getLogger(__name__)
 
 
@@ -122,8 +119,17 @@ class SlackMessenger:
         conversations: ConversationStore,
         clock: Clock,
         pacer: Pacer | None = None,
+        history_interval: float = recovery.DEFAULT_INTERVAL,
+        history_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        self._marked = recovery.MarkedPosts(
+            client,
+            conversations=conversations,
+            clock=clock,
+            interval=history_interval,
+            monotonic=history_clock,
+        )
         self._pacer = pacer or Pacer()
         self._tokens = tokens
         self._conversations = conversations
@@ -165,36 +171,22 @@ class SlackMessenger:
         return await self._post(to, card, metadata=None)
 
     async def post_marked(self, *, to: ChannelRef, card: Card, marker: str) -> str:
-        """A post carrying `marker` as message metadata, so `find_marked` can find it again."""
+        """A post carrying `marker` as message metadata, so `find_marked` can find it again;
+        its attempt is remembered first, so only a post really in doubt is looked for."""
+        await self._marked.attempting(
+            workspace_id=to.workspace_id, channel_id=to.channel_id, marker=marker
+        )
         metadata = {"event_type": MARKER_EVENT, "event_payload": {"marker": marker}}
         return await self._post(to, card, metadata=metadata)
 
     async def find_marked(self, *, to: ChannelRef, marker: str) -> str | None:
-        """Look through the channel's latest messages for one of ours carrying `marker`.
-        Without the history scope or channel membership Slack cannot say: None (post)."""
+        """Our post carrying `marker` if an earlier attempt went out, else None (post it).
+        Reads at most 15 messages around that attempt, within Slack's history limits; raises
+        `recovery.PostInDoubt` when Slack may not be asked yet (the step is retried later)."""
         token = await self._tokens.bot_token(to.workspace_id)
-        cursor = ""
-        for _ in range(_HISTORY_PAGES):
-            try:
-                page = await self._client.conversations_history(
-                    token=token,
-                    channel=to.channel_id,
-                    limit=_HISTORY_PAGE,
-                    include_all_metadata=True,
-                    cursor=cursor or None,
-                )
-            except SlackApiError as exc:
-                log.warning("cannot read %s's history (%s): posting", to.channel_id, exc)
-                return None
-            for message in page.get("messages") or []:
-                meta = message.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if meta.get("event_type") == MARKER_EVENT and payload.get("marker") == marker:
-                    return str(message["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
-            if not cursor:
-                return None
-        return None
+        return await self._marked.find(
+            token=token, workspace_id=to.workspace_id, channel_id=to.channel_id, marker=marker
+        )
 
     async def _post(self, to: Destination, card: Card, *, metadata: dict[str, Any] | None) -> str:
         token = await self._tokens.bot_token(to.workspace_id)

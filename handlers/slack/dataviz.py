@@ -36,17 +36,15 @@ def chart_blocks(chart: Chart, *, room: int) -> list[JsonDict] | None:
 
 def _panel(chart: Chart, panel: Panel) -> JsonDict | None:
     series = panel.series[:MAX_SERIES]
+    n = len(chart.categories)
+    figures = [_numbers(s.values, n) for s in series]
     # the categories where every series has a figure, the latest 20
-    kept = [
-        i
-        for i in range(len(chart.categories))
-        if all(_number(s.values, i) is not None for s in series)
-    ][-MAX_CATEGORIES:]
+    kept = [i for i in range(n) if all(f[i] is not None for f in figures)][-MAX_CATEGORIES:]
     if not series or not kept:
         return None
     categories = [chart.categories[i][:TITLE_CHARS] for i in kept]
-    lines = [_line(s.name, s.values, kept, categories) for s in series]
-    lines += _band(series, kept, categories, room=MAX_SERIES - len(lines))
+    lines = [_line(s.name, f, kept, categories) for s, f in zip(series, figures, strict=True)]
+    lines += _band(series, n, kept, categories, room=MAX_SERIES - len(lines))
     axis: JsonDict = {"categories": categories, "y_label": panel.y_label}
     if chart.x_label:
         axis["x_label"] = chart.x_label
@@ -58,7 +56,7 @@ def _panel(chart: Chart, panel: Panel) -> JsonDict | None:
 
 
 def _band(
-    series: tuple[Series, ...], kept: list[int], categories: list[str], *, room: int
+    series: tuple[Series, ...], n: int, kept: list[int], categories: list[str], *, room: int
 ) -> list[JsonDict]:
     """A series' interval as two more lines, "<name> low" and "<name> high", where every kept
     pulse has both bounds and they fit within the six series a chart may have."""
@@ -66,27 +64,30 @@ def _band(
     for s in series:
         if not s.low or not s.high or room - len(out) < 2:
             continue
-        if all(_number(s.low, i) is not None and _number(s.high, i) is not None for i in kept):
-            out.append(_line(f"{s.name} low", s.low, kept, categories))
-            out.append(_line(f"{s.name} high", s.high, kept, categories))
+        low, high = _numbers(s.low, n), _numbers(s.high, n)
+        if all(low[i] is not None and high[i] is not None for i in kept):
+            out.append(_line(f"{s.name} low", low, kept, categories))
+            out.append(_line(f"{s.name} high", high, kept, categories))
     return out
 
 
 def _line(
-    name: str, values: tuple[float | None, ...], kept: list[int], categories: list[str]
+    name: str, figures: list[float | None], kept: list[int], categories: list[str]
 ) -> JsonDict:
-    data = [
-        {"label": label, "value": _number(values, i)}
-        for i, label in zip(kept, categories, strict=True)
-    ]
+    data = [{"label": c, "value": figures[i]} for i, c in zip(kept, categories, strict=True)]
     return {"name": name, "data": data}
 
 
-def _number(values: tuple[float | None, ...], i: int) -> float | int | None:
-    value = values[i] if i < len(values) else None
-    if value is None or not math.isfinite(value):
-        return None
-    return int(value) if float(value).is_integer() else round(float(value), 2)
+def _numbers(values: tuple[float | None, ...], n: int) -> list[float | None]:
+    """A figure per category: numbers as Slack takes them (None: no figure, or not finite)."""
+    out: list[float | None] = []
+    for i in range(n):
+        v = values[i] if i < len(values) else None
+        if v is None or not math.isfinite(v):
+            out.append(None)
+        else:
+            out.append(v if isinstance(v, int) else round(v, 2))
+    return out
 
 
 def chart_problem(raw: JsonDict) -> str | None:

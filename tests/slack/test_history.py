@@ -51,6 +51,11 @@ def limited(stack: SlackStack, ticker: Ticker, *, interval: float = 60.0) -> Sla
     )
 
 
+def summary_posts(stack: SlackStack, marker: str) -> list[str]:
+    messages = stack.fake.channel_messages(stack.workspace.channel_id)
+    return [m.ts for m in messages if (m.metadata or {}).get("event_payload") == {"marker": marker}]
+
+
 def history_calls(stack: SlackStack) -> list[tuple[int, dict[str, str]]]:
     return [(c.status, c.args) for c in stack.fake.calls_to("conversations.history")]
 
@@ -135,3 +140,38 @@ async def test_the_fake_enforces_the_minute_and_a_busy_window_is_read_in_steps(
     (first, refused, second) = history_calls(stack)
     assert refused[0] == 429 and len(stack.fake.calls_to("conversations.history")) == 3
     assert float(second[1]["latest"]) < float(first[1]["latest"]), "only the older part again"
+
+
+async def test_a_summary_in_doubt_is_retried_later_not_waited_on_and_posted_once(
+    stack: SlackStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws, fake, core = stack.workspace, stack.fake, stack.application.core
+    messenger = stack.adapter.messenger
+    ticker = Ticker()
+    monkeypatch.setattr(messenger._marked, "_monotonic", ticker)
+    boss = ws.person("UBOSS")
+    await boss.types("/pulse now")
+    poll = await core.deps.repo.open_poll(channel_id=1)
+    assert poll is not None
+    real_post = messenger.post_marked
+
+    async def dies_after_slack_took_it(*, to: ChannelRef, card: object, marker: str) -> str:
+        await real_post(to=to, card=card, marker=marker)  # type: ignore[arg-type]
+        raise ConnectionResetError("the process died before it heard back")
+
+    monkeypatch.setattr(messenger, "post_marked", dies_after_slack_took_it)
+    await boss.types("/pulse close")
+    await stack.settle()
+    monkeypatch.setattr(messenger, "post_marked", real_post)
+    summaries = summary_posts(stack, f"summary:{poll.id}")
+    assert len(summaries) == 1, "Slack took the summary; the bot never recorded it"
+
+    fake.fail_next("ratelimited", method="conversations.history", retry_after=120)
+    started = time.monotonic()
+    with pytest.raises(PostInDoubt):  # what the scheduler resumes: it fails fast, retried later
+        await core.polls.finish(poll.id)
+    assert time.monotonic() - started < 2
+    ticker.now += 121
+    await core.polls.finish(poll.id)  # the retry, after Retry-After: found, not posted again
+    assert summary_posts(stack, f"summary:{poll.id}") == summaries
+    assert [c.status for c in fake.calls_to("conversations.history")] == [429, 200]

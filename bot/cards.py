@@ -2,7 +2,7 @@
 
 Text uses a small markdown subset every renderer understands: ``**bold**``, ``_italic_``,
 `` `code` ``, ``[label](url)`` and line breaks. Actions carry an opaque ``value`` string that
-only the core parses (see `bot.actions`), so renderers never interpret product semantics.
+only the core parses (see `bot.polls.action_values`), so renderers never interpret product semantics.
 """
 
 from __future__ import annotations

@@ -26,10 +26,10 @@ from bot.domain import (
     Schedule,
     Side,
 )
-from bot.scoring import Participation, PollResult
+from bot.score.scoring import Participation, PollResult
 
 if TYPE_CHECKING:
-    from bot.insight.disclosure import DisclosureState
+    from bot.score.disclosure import DisclosureState
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +301,7 @@ class NudgeStore(Protocol):
 
 
 class DisclosureStore(Protocol):
-    """What an open poll has published so far (see `bot.insight.disclosure`)."""
+    """What an open poll has published so far (see `bot.score.disclosure`)."""
 
     async def disclosure(self, *, poll_id: int) -> DisclosureState | None: ...
     async def disclosures(self, *, poll_ids: Sequence[int]) -> dict[int, DisclosureState]:

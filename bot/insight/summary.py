@@ -1,5 +1,5 @@
 """The trend summary posted when a pulse closes: what it shows is assembled here, worded in
-`bot.views.summary`, and the chart is drawn in a worker thread."""
+`bot.summary.views`, and the chart is drawn in a worker thread."""
 
 from __future__ import annotations
 
@@ -12,21 +12,21 @@ from typing import TYPE_CHECKING
 from bot.cards import Card
 from bot.domain import AnswerRecord, Channel, Poll, Side
 from bot.formatting import plural
-from bot.insight.benchmarks import Comparison, compare, compare_counts
-from bot.insight.charts import Chart, ChartPoint, alt_text, chart_png
-from bot.insight.disclosure import DisclosureGuard
-from bot.insight.nudge_rules import REPEAT_DAYS
-from bot.insight.nudges import FollowUp, Nudge, pick
-from bot.insight.readings import side_average
+from bot.summary.study import Comparison, compare, compare_counts
+from bot.summary.charts import Chart, ChartPoint, alt_text, chart_png
+from bot.score.disclosure import DisclosureGuard
+from bot.nudges.rules import REPEAT_DAYS
+from bot.nudges.service import FollowUp, Nudge, pick
+from bot.summary.readings import side_average
 from bot.ports import NativeCharts, NudgeRecord
 from bot.questions import QuestionSet
-from bot.scoring import Figures, PollResult
-from bot.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report, opened_label
-from bot.views.summary import summary_card, withheld_card
+from bot.score.scoring import Figures, PollResult
+from bot.score.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report, opened_label
+from bot.summary.views import summary_card, withheld_card
 
 if TYPE_CHECKING:
     from bot.context import Deps
-    from bot.results import ResultService
+    from bot.score.results import ResultService
 
 log = logging.getLogger(__name__)
 

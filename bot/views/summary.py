@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING
 from bot.cards import Attachment, Block, Card, Chart, Context, Facts, Heading, Panel, Series, Text
 from bot.domain import SCORED_SIDES, Side
 from bot.formatting import percent, plural, score_text, signed, sparkline
-from bot.insight.benchmarks import STUDY
-from bot.insight.charts import FILENAME
-from bot.insight.charts import Chart as ChartFigures
-from bot.insight.metrics import METRICS, Metric
-from bot.insight.nudges import FollowUp, Nudge
-from bot.insight.readings import SideLevels, lever_rows, likert_levels, widest_gap
+from bot.summary.study import STUDY
+from bot.summary.charts import FILENAME
+from bot.summary.charts import Chart as ChartFigures
+from bot.nudges.metrics import METRICS, Metric
+from bot.nudges.service import FollowUp, Nudge
+from bot.summary.readings import SideLevels, lever_rows, likert_levels, widest_gap
 from bot.privacy import not_enough_text
-from bot.views.score import participation_text
+from bot.score.views import participation_text
 
 if TYPE_CHECKING:
-    from bot.insight.summary import Summary
+    from bot.summary.service import Summary
 
 #: a gap below this many points reads as "no real gap"
 NO_GAP = 0.25

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from handlers.simulator.journal import Entry, Journal
-from handlers.simulator.personas import MANAGER, TEAM
-from handlers.simulator.timeline import SETUP, Simulation, Story
-from handlers.simulator.world import SLACK_CHANNEL, SLACK_CHANNEL_NAME, TEAMS_CHANNEL, World
+from demo.journal import Entry, Journal
+from demo.personas import MANAGER, TEAM
+from demo.timeline import SETUP, Simulation, Story
+from demo.world import SLACK_CHANNEL, SLACK_CHANNEL_NAME, TEAMS_CHANNEL, World
 
 WIDTH = 100
 _POLL_NUMBER = re.compile(r"[Pp]ulse #(\d+)")

@@ -30,13 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.errors import ConfigError
-from bot.settings import Settings
+from server.settings import Settings
 from handlers.slack.background import Background
 from handlers.slack.listeners import actions, commands, events
 from handlers.slack.messenger import InstalledTokens, SlackMessenger, StaticToken, TokenSource
 from handlers.slack.pacing import Pacer
 from handlers.slack.recovery import DEFAULT_INTERVAL as HISTORY_INTERVAL
-from handlers.slack.replies import ReplyDelivery
+from handlers.slack.delivery import ReplyDelivery
 from handlers.slack.routes import INSTALL_PATH, REDIRECT_PATH, SignatureCheck, SlackRoutes
 from handlers.slack.webapi import timed_session, web_client
 

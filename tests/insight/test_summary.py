@@ -12,10 +12,10 @@ import pytest
 from bot.cards import Card, Chart, Facts
 from bot.domain import AnswerRecord, Channel, ChannelRef, Poll, Side, Visibility
 from bot.imperatives import IMPERATIVES
-from bot.insight.summary import draft, needs_answers
+from bot.summary.service import draft, needs_answers
 from bot.questions import default_question_set
-from bot.scoring import Participation, PollResult, compute_result
-from bot.trends import TrendPoint, build_report
+from bot.score.scoring import Participation, PollResult, compute_result
+from bot.score.trends import TrendPoint, build_report
 from tests.insight import reference
 from tests.insight.conftest import Team, engineer, marketer, staffed, uniform
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from playwright.async_api import Page, async_playwright, expect
 
-from bot.settings import load_settings
-from handlers.simulator.demo import first_monday, prepare_database
-from handlers.simulator.page import PageState
-from handlers.simulator.timeline import SETUP_BEFORE
-from handlers.simulator.transcript import data_images
-from handlers.simulator.world import DemoClock, running_world
+from server.settings import load_settings
+from demo.launch import first_monday, prepare_database
+from demo.page import PageState
+from demo.timeline import SETUP_BEFORE
+from demo.transcript import data_images
+from demo.world import DemoClock, running_world
 from tests.simulator.test_browser import CHROMIUM_ARGS, chromium
 
 HISTORY = 3

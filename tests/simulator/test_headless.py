@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from server import cli
 from bot.errors import ConfigError
-from bot.settings import load_settings
-from handlers.simulator.demo import headless, interactive, prepare_database
+from server.settings import load_settings
+from demo.launch import headless, interactive, prepare_database
 from tests.support.blockkit import problems
 from tests.support.db import migrated_engine
 

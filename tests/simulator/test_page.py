@@ -10,8 +10,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from handlers.simulator import slack_client, teams_client
-from handlers.simulator.world import SLACK_CHANNEL, TEAMS_CHANNEL
+from demo import slack_client, teams_client
+from demo.world import SLACK_CHANNEL, TEAMS_CHANNEL
 from tests.simulator.conftest import Demo
 
 Json = dict[str, Any]

@@ -6,7 +6,7 @@ import copy
 
 from bot.domain import ChannelRef
 from bot.questions import default_question_set
-from bot.scoring import compute_result
+from bot.score.scoring import compute_result
 from tests.slack.conftest import SlackStack
 from tests.support.blockkit import problems
 from tests.support.clock import FakeClock

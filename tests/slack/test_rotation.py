@@ -14,10 +14,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from slack_sdk.oauth.installation_store import Bot
 
-from bot.app import build_application
+from server.app import build_application
 from bot.cards import simple
 from bot.domain import ChannelRef
-from handlers.simulator.slack_api import FakeSlack
+from demo.slack_api import FakeSlack
 from handlers.slack.app import SLACK
 from handlers.slack.messenger import InstalledTokens
 from tests.slack.conftest import slack_settings

@@ -81,7 +81,41 @@ class Select:
     options: tuple[Option, ...]
 
 
-Block = Heading | Text | Context | Facts | Divider | Image | Actions | Select
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One named line: a value per category of its chart (None where there is no figure), and
+    optionally a band around it (`low`/`high` per category, e.g. a 90% interval)."""
+
+    name: str
+    values: tuple[float | None, ...]
+    low: tuple[float | None, ...] = ()
+    high: tuple[float | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """Series that share one y scale (the score 0–100; average answers 1–5)."""
+
+    title: str
+    y_label: str
+    series: tuple[Series, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Line charts over shared categories (pulses), one per panel. A platform draws them
+    natively where it can (Slack's data_visualization block) and otherwise shows `image`
+    (``attachment:<file>``, a picture of the same figures); `alt` says every figure in words."""
+
+    title: str
+    categories: tuple[str, ...]
+    panels: tuple[Panel, ...]
+    alt: str
+    x_label: str = ""
+    image: str = ""
+
+
+Block = Heading | Text | Context | Facts | Divider | Image | Chart | Actions | Select
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +148,8 @@ class Card:
                     parts.extend(f"{k}: {v}" for k, v in items)
                 case Image(alt=alt, title=title):
                     parts.append(f"[image: {title or alt}]")
+                case Chart(alt=alt, title=title):
+                    parts.append(f"[chart: {title or alt}]")
                 case Actions(buttons=buttons):
                     parts.append(" ".join(f"[{x.label}]" for x in buttons))
                 case Select(placeholder=p, options=opts):

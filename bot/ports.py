@@ -411,6 +411,14 @@ class MarkedPosts(Protocol):
 
 
 @runtime_checkable
+class NativeCharts(Protocol):
+    """A messenger whose platform draws a card's `Chart` itself from its figures (Slack's
+    data_visualization block), so the core need not draw a picture of it."""
+
+    native_charts: bool
+
+
+@runtime_checkable
 class ChannelLabels(Protocol):
     """A messenger whose platform writes a channel's name its own way in text: Slack as
     ``#campaigns``, Teams without the ``#``. Messengers without it get ``#name``."""

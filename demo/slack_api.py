@@ -105,6 +105,9 @@ class Workspace:
     bot_user_id: str
     bot_id: str
     scopes: set[str]
+    #: Token rotation: the refresh token issued last, and when the current token expires.
+    refresh_token: str = ""
+    expires_at: float | None = None
     users: dict[str, FakeUser] = field(default_factory=dict)
     channels: dict[str, FakeChannel] = field(default_factory=dict)
     usergroups: dict[str, FakeUserGroup] = field(default_factory=dict)
@@ -131,6 +134,8 @@ class ApiCall:
     error: str | None
     #: The scopes this call relied on (empty unless it succeeded).
     scopes: frozenset[str] = frozenset()
+    #: The bearer token the call carried.
+    token: str | None = None
 
 
 @dataclass
@@ -142,6 +147,10 @@ class RateLimits:
     #: Web API calls per second per workspace, all methods together.
     workspace_per_second: float | None = None
     retry_after: int = 1
+    #: conversations.history calls per minute per workspace, and messages per call: Slack's
+    #: limits (1 and 15) for commercially distributed apps outside the Marketplace.
+    history_per_minute: int | None = None
+    history_max_items: int | None = None
 
 
 class Hold:
@@ -176,10 +185,14 @@ class FakeSlack:
         client_id: str = "111.222",
         client_secret: str = "fake-client-secret",
         app_token: str = "xapp-1-A0BRIDGEPULSE-fake",
+        token_lifetime: int | None = None,
     ) -> None:
         self.rate_limits = rate_limits or RateLimits()
         self.app_id, self.client_id, self.client_secret = app_id, client_id, client_secret
         self.app_token = app_token
+        #: Token rotation on (manifest `token_rotation_enabled`): installs and refreshes hand
+        #: out tokens that expire after this many seconds, with a refresh token.
+        self.token_lifetime = token_lifetime
         #: Socket Mode: acknowledgements the bot sent back, by envelope id.
         self.socket_acks: dict[str, Args] = {}
         self._sockets: list[web.WebSocketResponse] = []
@@ -197,6 +210,10 @@ class FakeSlack:
         self._holds: dict[str, Hold] = {}
         self._last_post: dict[tuple[str, str], float] = {}
         self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._history_calls: dict[str, deque[float]] = defaultdict(deque)
+        #: The clock of the per-minute history limit (tests move it on).
+        self.monotonic: Callable[[], float] = time.monotonic
+        self._last_ts = 0
         self._changed: asyncio.Condition | None = None
         self._used: set[str] = set()
         self._runner: web.AppRunner | None = None
@@ -349,11 +366,13 @@ class FakeSlack:
         ws = next((w for w in self.workspaces.values() if w.token == token), None)
         self._used = set()
         status, body = 200, self._answer(ws, token, method, args)
+        retry_after = body.pop("retry_after", self.rate_limits.retry_after)
         if body.get("error") == "ratelimited":
             status = 429
         used = frozenset(self._used) if body.get("ok") else frozenset()
         team = ws.team_id if ws else None
-        self.calls.append(ApiCall(method, args, team, status, body.get("error"), used))
+        call = ApiCall(method, args, team, status, body.get("error"), used, token)
+        self.calls.append(call)
         await self._notify()
         hold = self._holds.get(method)
         if hold is not None:
@@ -362,7 +381,7 @@ class FakeSlack:
             hold.waiting += 1
             await self._notify()
             await hold.released.wait()
-        headers = {"Retry-After": str(self.rate_limits.retry_after)} if status == 429 else None
+        headers = {"Retry-After": str(retry_after)} if status == 429 else None
         return web.json_response(body, status=status, headers=headers)
 
     def _answer(self, ws: Workspace | None, token: str | None, method: str, args: Args) -> Args:
@@ -375,6 +394,8 @@ class FakeSlack:
             return _error("unknown_method")
         if ws is None:
             return _error("invalid_auth")
+        if ws.expires_at is not None and time.time() >= ws.expires_at:
+            return _error("token_expired")
         if self._over_workspace_rate(ws):
             return _error("ratelimited")
         needed = METHOD_SCOPES.get(method, frozenset())
@@ -529,10 +550,18 @@ class FakeSlack:
         if ws.bot_user_id not in channel.members:
             return _error("channel_not_found" if channel.is_private else "not_in_channel")
         self._used.add(scope)
-        oldest = float(args.get("oldest") or 0)
-        found = [m for m in reversed(self.messages.get(channel.id, [])) if float(m.ts) >= oldest]
+        if (wait := self._history_wait(ws)) is not None:
+            return {**_error("ratelimited"), "retry_after": wait}
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        found = [
+            m
+            for m in reversed(self.messages.get(channel.id, []))
+            if (oldest <= float(m.ts) <= latest if inclusive else oldest < float(m.ts) < latest)
+        ]
         start = int(args.get("cursor") or 0)
-        limit = max(1, min(int(args.get("limit") or 100), 999))
+        most = self.rate_limits.history_max_items or 999
+        limit = max(1, min(int(args.get("limit") or 100), most))
         page = found[start : start + limit]
         metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         return {
@@ -624,23 +653,59 @@ class FakeSlack:
         ):
             return _error("invalid_client_id")
         grant = self._codes.pop(str(args.get("code")), None)
+        if args.get("grant_type") == "refresh_token":
+            return self._refresh(str(args.get("refresh_token") or ""))
         if grant is None:
             return _error("invalid_code")
         team_id, user_id = grant
         ws = self.workspace(team_id)
-        ws.token = f"xoxb-{team_id}-installed-{next(self._ids)}"
         self.user(team_id, user_id)
         return {
-            "ok": True,
+            **self._new_token(ws, "installed"),
             "app_id": self.app_id,
             "authed_user": {"id": user_id},
             "scope": ",".join(sorted(ws.scopes)),
-            "token_type": "bot",
-            "access_token": ws.token,
             "bot_user_id": ws.bot_user_id,
             "team": {"id": team_id, "name": ws.name},
             "enterprise": None,
             "is_enterprise_install": False,
+        }
+
+    def _refresh(self, refresh_token: str) -> Args:
+        """oauth.v2.access with grant_type=refresh_token: a new bot token and expiry."""
+        ws = next(
+            (
+                w
+                for w in self.workspaces.values()
+                if refresh_token and w.refresh_token == refresh_token
+            ),
+            None,
+        )
+        if ws is None:
+            return _error("invalid_refresh_token")
+        return {
+            **self._new_token(ws, "refreshed"),
+            "app_id": self.app_id,
+            "scope": ",".join(sorted(ws.scopes)),
+            "bot_user_id": ws.bot_user_id,
+            "team": {"id": ws.team_id, "name": ws.name},
+        }
+
+    def _new_token(self, ws: Workspace, how: str) -> Args:
+        """A new bot token for `ws` (the old one stops working), expiring with rotation on."""
+        n = next(self._ids)
+        answer: Args = {"ok": True, "token_type": "bot"}
+        if self.token_lifetime is None:
+            ws.token = f"xoxb-{ws.team_id}-{how}-{n}"
+            return {**answer, "access_token": ws.token}
+        ws.token = f"xoxe.xoxb-{ws.team_id}-{how}-{n}"
+        ws.refresh_token = f"xoxe-1-{ws.team_id}-{n}"
+        ws.expires_at = time.time() + self.token_lifetime
+        return {
+            **answer,
+            "access_token": ws.token,
+            "refresh_token": ws.refresh_token,
+            "expires_in": self.token_lifetime,
         }
 
     def _connections_open(self, token: str | None) -> Args:
@@ -705,8 +770,22 @@ class FakeSlack:
         return next((m for m in self.messages.get(channel, []) if m.ts == ts), None)
 
     def _ts(self) -> str:
-        n = next(self._ids)
-        return f"{1_700_000_000 + n}.{n:06d}"
+        """Slack's message ts: its wall-clock time in microseconds, unique per message."""
+        self._last_ts = max(int(time.time() * 1_000_000), self._last_ts + 1)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
+
+    def _history_wait(self, ws: Workspace) -> int | None:
+        """Seconds until `ws` may read history again (Retry-After), or None: it may now."""
+        allowed = self.rate_limits.history_per_minute
+        if allowed is None:
+            return None
+        now, calls = self.monotonic(), self._history_calls[ws.team_id]
+        while calls and now - calls[0] >= 60.0:
+            calls.popleft()
+        if len(calls) >= allowed:
+            return max(1, int(60.0 - (now - calls[0])) + 1)
+        calls.append(now)
+        return None
 
     def _channel_limited(self, ws: Workspace, channel: str) -> bool:
         interval = self.rate_limits.per_channel_interval

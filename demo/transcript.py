@@ -1,9 +1,10 @@
 """The headless demo's output: a readable transcript of what BridgePulse posted, week by week, and
-the summary charts as PNG files — all taken from what the fake Slack and Teams recorded."""
+the summary charts (Slack's as the chart blocks it draws, Teams' as PNG) — all taken from what the fake Slack and Teams recorded."""
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -26,7 +27,8 @@ _PLACE = max(len(w) for w in _WHERE.values())
 
 
 def write_charts(world: World, journal: Journal, out: Path) -> list[Path]:
-    """Every summary chart, as posted: Slack's uploaded files and Teams' inline images."""
+    """Every summary chart, as posted: Slack's native chart blocks (JSON; Slack draws them)
+    or uploaded files, and Teams' inline images."""
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     number = 0
@@ -34,6 +36,10 @@ def write_charts(world: World, journal: Journal, out: Path) -> list[Path]:
         found = _POLL_NUMBER.search(message.text)
         if found and "/100" in message.text:
             number = int(found.group(1))
+        native = [b for b in message.blocks if b.get("type") == "data_visualization"]
+        if native:
+            blocks = json.dumps(native, indent=2, ensure_ascii=False).encode()
+            written.append(_write(out / f"slack-pulse-{number:02d}.json", blocks))
         for shared in message.files:
             upload = world.slack.files.get(str(shared.get("id")))
             if upload is not None and upload.content and upload.filename.endswith(".png"):
@@ -43,7 +49,7 @@ def write_charts(world: World, journal: Journal, out: Path) -> list[Path]:
         found = _POLL_NUMBER.search(entry.headline)
         if card is None or found is None:
             continue
-        for image in _data_images(card.activity):
+        for image in data_images(card.activity):
             name = f"teams-pulse-{int(found.group(1)):02d}.png"
             written.append(_write(out / name, image))
     return written
@@ -54,10 +60,10 @@ def _write(path: Path, content: bytes) -> Path:
     return path
 
 
-def _data_images(element: object) -> Iterable[bytes]:
+def data_images(element: object) -> Iterable[bytes]:
     if isinstance(element, list):
         for item in element:
-            yield from _data_images(item)
+            yield from data_images(item)
     elif isinstance(element, dict):
         url = element.get("url")
         if element.get("type") == "Image" and isinstance(url, str):
@@ -66,7 +72,7 @@ def _data_images(element: object) -> Iterable[bytes]:
                 yield base64.b64decode(data)
         for value in element.values():
             if isinstance(value, list | dict):
-                yield from _data_images(value)
+                yield from data_images(value)
 
 
 def transcript(simulation: Simulation, *, charts: list[Path], seconds: float) -> str:

@@ -23,17 +23,9 @@ PALETTE = 32
 
 
 @dataclass(frozen=True, slots=True)
-class Chart:
-    """A rendered chart with its title and text alternative."""
-
-    png: bytes
-    title: str
-    alt: str
-
-
-@dataclass(frozen=True, slots=True)
 class ChartPoint:
-    """One pulse; None wherever the pulse had no published figures."""
+    """One pulse; None wherever the pulse had no published figures. `low`/`high` bound the
+    score's interval where the pulse has one (drawn as a band where the platform can)."""
 
     number: int
     date: str
@@ -43,6 +35,17 @@ class ChartPoint:
     #: the score's stored 90% interval (None for results closed before intervals were kept)
     low: int | None = None
     high: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A chart's figures with its title and text alternative, and its PNG where one was drawn
+    (None where the platform draws the chart itself: Slack's data_visualization block)."""
+
+    png: bytes | None
+    title: str
+    alt: str
+    points: tuple[ChartPoint, ...] = ()
 
 
 def render_png(points: Sequence[ChartPoint]) -> bytes:

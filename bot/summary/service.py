@@ -13,7 +13,7 @@ from bot.domain import AnswerRecord, Channel, Poll, Side
 from bot.formatting import plural
 from bot.nudges.rules import REPEAT_DAYS
 from bot.nudges.service import pick
-from bot.ports import NudgeRecord
+from bot.ports import NativeCharts, NudgeRecord
 from bot.questions import QuestionSet
 from bot.score.disclosure import DisclosureGuard
 from bot.score.scoring import Figures, PollResult
@@ -174,16 +174,19 @@ class SummaryService:
         summary = await self.build(channel, poll, answers=answers)
         if not summary.result.published:
             return withheld_card(summary)
-        return summary_card(summary, chart=await self.chart(summary))
+        messenger = self._deps.messengers.get(channel.ref.platform)
+        native = isinstance(messenger, NativeCharts) and messenger.native_charts
+        return summary_card(summary, chart=await self.chart(summary, picture=not native))
 
-    async def chart(self, summary: Summary) -> Chart | None:
-        """The summary's chart (None if it could not be drawn: the summary goes out without it)."""
+    async def chart(self, summary: Summary, *, picture: bool = True) -> Chart | None:
+        """The summary's chart; its PNG only with `picture` (a platform that draws charts
+        itself needs none). None if it could not be drawn: the summary goes without it."""
         points = chart_points(summary.series)
         where = f"{summary.channel_label} · " if summary.channel_label else ""
         title = f"{where}alignment over the last {plural(len(points), 'pulse')}"
         try:
-            png = await chart_png(points)
+            png = await chart_png(points) if picture else None
         except Exception:  # a chart is a bonus: the summary must be posted without it
             log.exception("could not draw the chart for poll %s", summary.poll.id)
             return None
-        return Chart(png=png, title=title, alt=alt_text(points))
+        return Chart(png=png, title=title, alt=alt_text(points), points=tuple(points))

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.cards import Attachment, Block, Card, Context, Facts, Heading, Image, Text
+from bot.cards import (
+    Attachment,
+    Block,
+    Card,
+    Chart,
+    Context,
+    Facts,
+    Heading,
+    Panel,
+    Series,
+    Text,
+)
 from bot.domain import Poll, Side
 from bot.formatting import percent, plural, score_text, signed
 from bot.nudges.metrics import METRICS, Metric
@@ -16,7 +27,8 @@ from bot.score.scoring import PollResult
 from bot.score.trends import TrendPoint
 from bot.score.uncertainty import Change, change_between
 from bot.score.views import change_text, interval_text, participation_text, points_trend_line
-from bot.summary.charts import FILENAME, Chart
+from bot.summary.charts import FILENAME
+from bot.summary.charts import Chart as ChartFigures
 from bot.summary.readings import SideLevels, lever_rows, likert_levels, widest_gap
 from bot.summary.study import STUDY, Comparison
 
@@ -76,7 +88,7 @@ def _change(summary: Summary) -> str:
     return change_text(summary.judged_change, prev)
 
 
-def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
+def summary_card(summary: Summary, *, chart: ChartFigures | None) -> Card:
     """The summary of a pulse that met the privacy threshold."""
     result, poll = summary.result, summary.poll
     figures = result.figures
@@ -134,10 +146,11 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
         )
     attachments: tuple[Attachment, ...] = ()
     if chart is not None:
-        blocks.append(Image(url=f"attachment:{FILENAME}", alt=chart.alt, title=chart.title))
-        attachments = (
-            Attachment(FILENAME, chart.png, "image/png", title=chart.title, alt=chart.alt),
-        )
+        blocks.append(chart_block(chart))
+        if chart.png is not None:
+            attachments = (
+                Attachment(FILENAME, chart.png, "image/png", title=chart.title, alt=chart.alt),
+            )
     if summary.not_separable:
         blocks.append(
             Context(
@@ -157,6 +170,33 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
     if summary.nudge is not None:
         summary_text += f". Next step: {summary.nudge.short}"
     return Card(summary=summary_text, blocks=tuple(blocks), attachments=attachments)
+
+
+def chart_block(chart: ChartFigures) -> Chart:
+    """The trend as a neutral chart: the score (with its interval where pulses have one) and
+    each side's average answer, by pulse; the PNG, where drawn, is its picture."""
+    points = chart.points
+    score = Series(
+        "Score",
+        tuple(p.score for p in points),
+        low=tuple(p.low for p in points) if any(p.low is not None for p in points) else (),
+        high=tuple(p.high for p in points) if any(p.high is not None for p in points) else (),
+    )
+    sides = (
+        Series("Marketing", tuple(p.marketing for p in points)),
+        Series("IT", tuple(p.it for p in points)),
+    )
+    return Chart(
+        title=chart.title,
+        categories=tuple(f"#{p.number}" for p in points),
+        panels=(
+            Panel(f"Alignment score, last {plural(len(points), 'pulse')}", "Score", (score,)),
+            Panel("Average answer per side (1–5)", "Average answer", sides),
+        ),
+        alt=chart.alt,
+        x_label="Pulse",
+        image=f"attachment:{FILENAME}" if chart.png is not None else "",
+    )
 
 
 def _gap_sentence(row: SideLevels) -> str:

@@ -289,9 +289,43 @@ function block(b, context) {
       return el("div", { class: "bk-actions" }, (b.elements || []).map((e) => element(e, b.block_id, context)));
     case "image":
       return el("figure", { class: "bk-image" }, el("img", { src: b.image_url, alt: b.alt_text }), b.title ? el("figcaption", { text: b.title.text }) : null);
+    case "data_visualization":
+      return lineChart(b);
     default:
       return el("div", { class: "unsupported", text: `[${b.type} block]` });
   }
+}
+
+const SERIES_COLOURS = ["#1f3b73", "#e07b00", "#0f8b8d", "#8a8a8a", "#8a8a8a", "#6b4fa0"];
+
+// Slack's native chart (data_visualization), drawn as Slack would: one line per series.
+function lineChart(b) {
+  const chart = b.chart || {};
+  const cats = (chart.axis_config || {}).categories || [];
+  const series = chart.series || [];
+  const values = series.flatMap((s) => s.data.map((d) => d.value));
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const span = hi - lo || 1, w = 360, h = 120, pad = 24;
+  const x = (i) => pad + (cats.length > 1 ? (i * (w - 2 * pad)) / (cats.length - 1) : (w - 2 * pad) / 2);
+  const y = (v) => h - pad - ((v - lo) * (h - 2 * pad)) / span;
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = (tag, attrs) => {
+    const node = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    return node;
+  };
+  const canvas = svg("svg", { viewBox: `0 0 ${w} ${h}`, class: "bk-chart", role: "img", "aria-label": b.title });
+  series.forEach((s, n) => {
+    const points = s.data.map((d, i) => `${x(i)},${y(d.value)}`).join(" ");
+    canvas.append(svg("polyline", { points, fill: "none", stroke: SERIES_COLOURS[n % 6], "stroke-width": 2 }));
+  });
+  cats.forEach((c, i) => {
+    const label = svg("text", { x: x(i), y: h - 6, "text-anchor": "middle", "font-size": 10 });
+    label.textContent = c;
+    canvas.append(label);
+  });
+  const legend = series.map((s, n) => el("span", { class: `series-${n % 6}`, text: `— ${s.name} ` }));
+  return el("figure", { class: "bk-image" }, canvas, el("figcaption", {}, el("strong", { text: b.title }), " ", legend));
 }
 
 function element(e, blockId, context) {

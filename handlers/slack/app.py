@@ -17,10 +17,13 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.claims import replica_id
@@ -31,6 +34,7 @@ from handlers.slack.delivery import ReplyDelivery
 from handlers.slack.listeners import actions, commands, events
 from handlers.slack.messenger import InstalledTokens, SlackMessenger, StaticToken, TokenSource
 from handlers.slack.pacing import Pacer
+from handlers.slack.recovery import DEFAULT_INTERVAL as HISTORY_INTERVAL
 from handlers.slack.routes import INSTALL_PATH, REDIRECT_PATH, SignatureCheck, SlackRoutes
 from handlers.slack.webapi import timed_session, web_client
 from server.settings import Settings
@@ -54,6 +58,9 @@ SCOPES = (
     # Admins map a user group to a side (`/pulse map @it-team it`): find it, list its members.
     "usergroups:read",
 )
+#: With token rotation on, a bot token (valid 12 h) is refreshed when it expires within this
+#: many minutes, on the next request or post that needs it.
+ROTATE_MINUTES = 120
 #: How long an OAuth `state` stays valid between /slack/install and the redirect.
 STATE_SECONDS = 600
 #: How long shutdown waits for clicks and commands that were acknowledged but not answered.
@@ -166,13 +173,19 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         # listeners ack, then hand the slow part to `Background`, so Bolt need not poll for it
         process_before_response=True,
     )
-    tokens: TokenSource = (
-        InstalledTokens(oauth.installation_store)
-        if oauth is not None and oauth.installation_store is not None
-        else StaticToken(settings.slack_bot_token)
-    )
+    tokens: TokenSource = StaticToken(settings.slack_bot_token)
+    if oauth is not None and oauth.installation_store is not None:
+        rotator = _token_rotation(oauth, client)
+        tokens = InstalledTokens(oauth.installation_store, rotator, rotate_minutes=ROTATE_MINUTES)
     messenger = SlackMessenger(
-        client, tokens, conversations=deps.repo, clock=deps.clock, pacer=pacer
+        client,
+        tokens,
+        conversations=deps.repo,
+        clock=deps.clock,
+        pacer=pacer,
+        # Slack's 1-a-minute history limit binds commercially distributed apps (installed by
+        # OAuth); a workspace's own app (one token) is exempt, and a 429 is honoured anyway.
+        history_interval=HISTORY_INTERVAL if mode is SlackMode.OAUTH else 0.0,
     )
     background = Background(deps.telemetry)
     reply_session = aiohttp.ClientSession()
@@ -232,7 +245,19 @@ def _oauth_settings(settings: Settings, engine: AsyncEngine) -> AsyncOAuthSettin
         state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
+        token_rotation_expiration_minutes=ROTATE_MINUTES,
     )
+
+
+def _token_rotation(oauth: AsyncOAuthSettings, client: AsyncWebClient) -> AsyncTokenRotator:
+    """One token rotator for Bolt's requests and the messenger, calling Slack through our own
+    client: Bolt's default one would ignore SLACK_API_URL, the retry handlers and the metrics."""
+    rotator = AsyncTokenRotator(
+        client_id=oauth.client_id, client_secret=oauth.client_secret, client=client
+    )
+    if isinstance(oauth.authorize, AsyncInstallationStoreAuthorize):
+        oauth.authorize.token_rotator = rotator
+    return rotator
 
 
 def _same_token_warning(record: logging.LogRecord) -> bool:

@@ -1,6 +1,7 @@
 """`SlackMessenger`: the core's Messenger port over the Slack Web API, one workspace token each.
 
-A card's attachments (chart PNGs, CSV exports) are uploaded with files_upload_v2 into the same
+A card's `Chart` is drawn by Slack itself (`render`, data_visualization blocks). Its other
+attachments (CSV exports, pictures Slack cannot draw) are uploaded with files_upload_v2 into the same
 conversation right after the card, so they appear as the next message; an
 ``Image(url="attachment:<name>")`` block is therefore not drawn inside the card itself, where
 Slack could refuse a file that is still being processed.
@@ -8,30 +9,30 @@ Slack could refuse a file that is still being processed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import Attachment, Card
 from bot.domain import Actor, Channel, ChannelRef, Destination, Group, PersonRef
 from bot.errors import PlatformRefused
 from bot.ports import Clock, ConversationStore
-from handlers.slack import PLATFORM, render
+from handlers.slack import PLATFORM, recovery, render
 from handlers.slack.pacing import Pacer
+from handlers.slack.recovery import MARKER_EVENT
 
 _MEMBERS_PAGE = 200
 #: a user group as Slack writes it in escaped command text: <!subteam^S0123|@handle>
 _SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
-#: How far back `find_marked` looks: this many pages of this many messages.
-_HISTORY_PAGES, _HISTORY_PAGE = 5, 200
-#: The metadata event type of BridgePulse's marked posts.
-MARKER_EVENT = "bridgepulse_post"
 #: How long users.info's word on who is a workspace admin is trusted.
 ADMIN_TTL_SECONDS = 60.0
 _MAX_ADMIN_ENTRIES = 10_000
@@ -59,20 +60,59 @@ class StaticToken:
 
 
 class InstalledTokens:
-    """Multi-workspace mode: each workspace's token as its OAuth installation stored it."""
+    """Multi-workspace mode: each workspace's token as its OAuth installation stored it.
 
-    def __init__(self, store: AsyncInstallationStore) -> None:
+    With token rotation (manifest `token_rotation_enabled`) a bot token expires after 12 hours:
+    one that expires within `rotate_minutes` is refreshed first (oauth.v2.access with the
+    stored refresh token) and the new one stored, as Bolt does for the requests it handles;
+    the scheduler's posts come through here without any request."""
+
+    def __init__(
+        self,
+        store: AsyncInstallationStore,
+        rotator: AsyncTokenRotator | None = None,
+        *,
+        rotate_minutes: int = 120,
+    ) -> None:
         self._store = store
+        self._rotator = rotator
+        self._rotate_minutes = rotate_minutes
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def bot_token(self, team_id: str) -> str:
+        bot = await self._find(team_id)
+        if self._rotator is None or not bot.bot_refresh_token or not self._expiring(bot):
+            return str(bot.bot_token)
+        # one refresh per workspace at a time: the others wait and read the token it stored
+        async with self._locks.setdefault(team_id, asyncio.Lock()):
+            bot = await self._find(team_id)
+            if not self._expiring(bot):
+                return str(bot.bot_token)
+            refreshed = await self._rotator.perform_bot_token_rotation(
+                bot=bot, minutes_before_expiration=self._rotate_minutes
+            )
+            if refreshed is None:
+                return str(bot.bot_token)
+            await self._store.async_save_bot(refreshed)
+            log.info("refreshed the bot token of Slack workspace %s", team_id)
+            return str(refreshed.bot_token)
+
+    async def _find(self, team_id: str) -> Bot:
         bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
             raise NotInstalled(f"BridgePulse is not installed in Slack workspace {team_id}")
-        return bot.bot_token
+        return bot
+
+    def _expiring(self, bot: Bot) -> bool:
+        expires = bot.bot_token_expires_at
+        return expires is not None and expires <= time.time() + self._rotate_minutes * 60
 
 
 class SlackMessenger:
     """Posts, updates and reads through one AsyncWebClient (shared session, retry handlers)."""
+
+    #: Slack draws a card's Chart itself (data_visualization): the core draws no PNG for it.
+    native_charts = True
 
     def __init__(
         self,
@@ -82,8 +122,17 @@ class SlackMessenger:
         conversations: ConversationStore,
         clock: Clock,
         pacer: Pacer | None = None,
+        history_interval: float = recovery.DEFAULT_INTERVAL,
+        history_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        self._marked = recovery.MarkedPosts(
+            client,
+            conversations=conversations,
+            clock=clock,
+            interval=history_interval,
+            monotonic=history_clock,
+        )
         self._pacer = pacer or Pacer()
         self._tokens = tokens
         self._conversations = conversations
@@ -127,36 +176,22 @@ class SlackMessenger:
         return await self._post(to, card, metadata=None)
 
     async def post_marked(self, *, to: ChannelRef, card: Card, marker: str) -> str:
-        """A post carrying `marker` as message metadata, so `find_marked` can find it again."""
+        """A post carrying `marker` as message metadata, so `find_marked` can find it again;
+        its attempt is remembered first, so only a post really in doubt is looked for."""
+        await self._marked.attempting(
+            workspace_id=to.workspace_id, channel_id=to.channel_id, marker=marker
+        )
         metadata = {"event_type": MARKER_EVENT, "event_payload": {"marker": marker}}
         return await self._post(to, card, metadata=metadata)
 
     async def find_marked(self, *, to: ChannelRef, marker: str) -> str | None:
-        """Look through the channel's latest messages for one of ours carrying `marker`.
-        Without the history scope or channel membership Slack cannot say: None (post)."""
+        """Our post carrying `marker` if an earlier attempt went out, else None (post it).
+        Reads at most 15 messages around that attempt, within Slack's history limits; raises
+        `recovery.PostInDoubt` when Slack may not be asked yet (the step is retried later)."""
         token = await self._tokens.bot_token(to.workspace_id)
-        cursor = ""
-        for _ in range(_HISTORY_PAGES):
-            try:
-                page = await self._client.conversations_history(
-                    token=token,
-                    channel=to.channel_id,
-                    limit=_HISTORY_PAGE,
-                    include_all_metadata=True,
-                    cursor=cursor or None,
-                )
-            except SlackApiError as exc:
-                log.warning("cannot read %s's history (%s): posting", to.channel_id, exc)
-                return None
-            for message in page.get("messages") or []:
-                meta = message.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if meta.get("event_type") == MARKER_EVENT and payload.get("marker") == marker:
-                    return str(message["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
-            if not cursor:
-                return None
-        return None
+        return await self._marked.find(
+            token=token, workspace_id=to.workspace_id, channel_id=to.channel_id, marker=marker
+        )
 
     async def _post(self, to: Destination, card: Card, *, metadata: dict[str, Any] | None) -> str:
         token = await self._tokens.bot_token(to.workspace_id)

@@ -18,6 +18,7 @@ from bot.cards import (
     Attachment,
     Block,
     Card,
+    Chart,
     Context,
     Divider,
     Facts,
@@ -26,6 +27,7 @@ from bot.cards import (
     Select,
     Text,
 )
+from handlers.slack import dataviz
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +65,20 @@ def neutral_action(action_id: str) -> str:
 
 
 def message(card: Card) -> SlackMessage:
-    """A card as a channel or DM message; `attachment:` images become uploaded files."""
-    blocks = _checked(_blocks(card), limit=MAX_MESSAGE_BLOCKS, card=card)
-    return SlackMessage(text=fallback_text(card), blocks=blocks, files=card.attachments)
+    """A card as a channel or DM message; `attachment:` images become uploaded files, except
+    the picture of a chart Slack draws itself."""
+    blocks, drawn = _blocks(card)
+    files = tuple(a for a in card.attachments if a.filename not in drawn)
+    return SlackMessage(
+        text=fallback_text(card),
+        blocks=_checked(blocks, limit=MAX_MESSAGE_BLOCKS, card=card),
+        files=files,
+    )
 
 
 def home_view(card: Card) -> JsonDict:
-    return {"type": "home", "blocks": _checked(_blocks(card), limit=MAX_VIEW_BLOCKS, card=card)}
+    blocks, _ = _blocks(card)
+    return {"type": "home", "blocks": _checked(blocks, limit=MAX_VIEW_BLOCKS, card=card)}
 
 
 def fallback_text(card: Card) -> str:
@@ -89,11 +98,26 @@ def plain(text: str) -> str:
     return _LINK.sub(r"\1", text).replace("**", "").replace("`", "")
 
 
-def _blocks(card: Card) -> list[JsonDict]:
+def _blocks(card: Card) -> tuple[list[JsonDict], frozenset[str]]:
+    """The blocks, and the attachments a native chart made unnecessary."""
     out: list[JsonDict] = []
+    drawn: set[str] = set()
+    room = dataviz.MAX_PER_MESSAGE
     for block in card.blocks:
-        out.extend(_render(block))
-    return out
+        if not isinstance(block, Chart):
+            out.extend(_render(block))
+            continue
+        native = dataviz.chart_blocks(block, room=room)
+        if native is not None:
+            room -= len(native)
+            out.extend(native)
+            drawn.add(block.image.removeprefix(ATTACHMENT_PREFIX))
+        # the figures in words as well: clients without charts, and screen readers
+        out.extend(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": chunk}]}
+            for chunk in _chunks(mrkdwn(block.alt), CONTEXT_CHARS)
+        )
+    return out, frozenset(drawn)
 
 
 def _render(block: Block) -> list[JsonDict]:
@@ -197,6 +221,8 @@ def block_problem(blocks: list[JsonDict]) -> str | None:
     block_ids = [b["block_id"] for b in blocks if "block_id" in b]
     if len(block_ids) != len(set(block_ids)):
         return "duplicate block_id"
+    if sum(b.get("type") == dataviz.BLOCK_TYPE for b in blocks) > dataviz.MAX_PER_MESSAGE:
+        return f"more than {dataviz.MAX_PER_MESSAGE} charts"
     for raw in blocks:
         try:
             canonical = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
@@ -217,6 +243,8 @@ def _verdict(canonical: bytes) -> str | None:
 
 
 def _one_block_problem(raw: JsonDict) -> str | None:
+    if raw.get("type") == dataviz.BLOCK_TYPE:
+        return dataviz.chart_problem(raw)  # slack_sdk has no model for it
     try:
         parsed = SlackBlock.parse(raw)
         if parsed is None:

@@ -21,6 +21,7 @@ from bot.cards import (
     Attachment,
     Button,
     Card,
+    Chart,
     Context,
     Divider,
     Facts,
@@ -61,7 +62,9 @@ def adaptive_card(card: Card) -> Json:
             elements[0]["separator"] = True
             separate = False
         body.extend(elements)
-    referenced = {b.url.removeprefix("attachment:") for b in card.blocks if isinstance(b, Image)}
+    referenced = {
+        b.url.removeprefix("attachment:") for b in card.blocks if isinstance(b, Image)
+    } | {b.image.removeprefix("attachment:") for b in card.blocks if isinstance(b, Chart)}
     for extra in card.attachments:
         if extra.filename not in referenced:
             body.extend(_file(extra, budget))
@@ -112,6 +115,9 @@ def _elements(block: object, files: tuple[Attachment, ...], budget: _Budget) -> 
             return [{"type": "FactSet", "facts": facts}] if facts else []
         case Image():
             return _image(block, files, budget)
+        case Chart(image=image, alt=alt, title=title):
+            # Adaptive Cards have no chart element: Teams shows the chart's picture (its PNG)
+            return _image(Image(image, alt, title), files, budget) if image else [_text_block(alt)]
         case Actions(block_id=block_id, buttons=buttons):
             return _action_sets(block_id, [_execute(b) for b in buttons])
         case Select():

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.cards import Card, Facts, Image
+from bot.cards import Card, Chart, Facts
 from bot.domain import AnswerRecord, Channel, ChannelRef, Poll, Side, Visibility
 from bot.imperatives import IMPERATIVES
 from bot.questions import default_question_set
@@ -173,10 +173,14 @@ async def test_the_summary_carries_a_real_chart(team: Team) -> None:
     assert (width, height) == (800, 500)
     # a drawn chart, not a blank canvas, and small enough to travel inline in a Teams card
     assert 4_000 < len(png) < 13_500
-    (image,) = [b for b in card.blocks if isinstance(b, Image)]
-    assert image.url == "attachment:chart.png"
-    assert image.alt == attachment.alt and image.alt.startswith("Line chart of the alignment score")
-    assert f"#3 {reference.score(varied(2))}" in image.alt
+    (chart,) = [b for b in card.blocks if isinstance(b, Chart)]
+    assert chart.image == "attachment:chart.png"  # its picture, for platforms without charts
+    assert chart.alt == attachment.alt and chart.alt.startswith("Line chart of the alignment score")
+    assert f"#3 {reference.score(varied(2))}" in chart.alt
+    score, sides = chart.panels
+    assert chart.categories == ("#1", "#2", "#3")
+    assert score.series[0].values[-1] == reference.score(varied(2))
+    assert [s.name for s in sides.series] == ["Marketing", "IT"]
 
 
 async def test_below_the_threshold_the_summary_has_counts_and_a_next_step(team: Team) -> None:

@@ -1,7 +1,7 @@
 """Take the README's pictures from the real demo: `python -m tests.simulator.screenshots docs`.
 
 Plays three weeks, answers this week's pulse as Maya in Slack and Teams, asks `/alignment`,
-closes the week, and saves the `/_sim` page and the last summary chart Slack received.
+closes the week, and saves the `/_sim` page and the last summary chart as the Teams card carried it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from playwright.async_api import Page, async_playwright, expect
 from demo.launch import first_monday, prepare_database
 from demo.page import PageState
 from demo.timeline import SETUP_BEFORE
-from demo.world import SLACK_CHANNEL, DemoClock, running_world
+from demo.transcript import data_images
+from demo.world import DemoClock, running_world
 from server.settings import load_settings
 from tests.simulator.test_browser import CHROMIUM_ARGS, chromium
 
@@ -33,7 +34,7 @@ def main(folder: Path) -> None:
 
 
 async def shoot(picture: Path, database: str) -> bytes:
-    """Save the page as `picture`; returns the last summary chart Slack received."""
+    """Save the page as `picture`; returns the last summary chart Teams received."""
     settings = load_settings(mode="demo", database_url=database)
     await prepare_database(settings)
     monday = first_monday(HISTORY)
@@ -64,14 +65,11 @@ async def shoot(picture: Path, database: str) -> bytes:
             await page.wait_for_timeout(1500)
             await page.screenshot(path=str(picture))
             await browser.close()
+        # Slack draws its chart itself (data_visualization): the picture is the Teams card's
         charts = [
-            world.slack.files[str(f["id"])]
-            for m in world.slack.messages[SLACK_CHANNEL]
-            for f in m.files
+            image for m in world.connector.messages.values() for image in data_images(m.activity)
         ]
-        content = charts[-1].content
-        assert content is not None
-        return content
+        return charts[-1]
 
 
 async def _answer(page: Page) -> None:

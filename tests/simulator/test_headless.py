@@ -4,6 +4,7 @@ charts as PNG files, exit 0."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import socket
 from pathlib import Path
@@ -14,6 +15,7 @@ from bot.errors import ConfigError
 from demo.launch import headless, interactive, prepare_database
 from server import cli
 from server.settings import load_settings
+from tests.support.blockkit import problems
 from tests.support.db import migrated_engine
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -52,12 +54,15 @@ async def test_two_weeks_give_polls_summaries_nudges_digest_and_charts(
     assert "Your BridgePulse digest" in text
     charts = sorted(out.iterdir())
     assert [c.name for c in charts] == [
-        "slack-pulse-01.png",
-        "slack-pulse-02.png",
+        "slack-pulse-01.json",
+        "slack-pulse-02.json",
         "teams-pulse-01.png",
         "teams-pulse-02.png",
-    ]  # Slack's uploads and the charts inlined in the Teams cards
-    assert all(c.read_bytes().startswith(PNG) for c in charts)
+    ]  # Slack's native chart blocks and the charts inlined in the Teams cards
+    for chart in charts[:2]:
+        blocks = json.loads(chart.read_text())
+        assert [b["type"] for b in blocks] == ["data_visualization"] * 2 and not problems(blocks)
+    assert all(c.read_bytes().startswith(PNG) for c in charts[2:])
     assert f"4 charts written to {out}/" in text
 
 

@@ -8,6 +8,7 @@ from bot.domain import ChannelRef
 from bot.questions import default_question_set
 from bot.score.scoring import compute_result
 from tests.slack.conftest import SlackStack
+from tests.support.blockkit import problems
 from tests.support.clock import FakeClock
 from tests.support.slack import message_text
 
@@ -77,10 +78,20 @@ async def test_setup_join_open_click_change_score_close(
     await stack.settle()
     summary = message_text(ws.last_card())
     assert f"{expected.score}/100" in summary and "marketing 3 · IT 3" in summary
-    names = [c.args.get("filename") for c in fake.calls_to("files.getUploadURLExternal")]
-    shared = fake.calls_to("files.completeUploadExternal")
-    assert "chart.png" in names, "the summary's chart follows it as a file"
-    assert shared[-1].args["channel_id"] == ws.channel_id
+    card = ws.last_card()
+    charts = [b for b in card.blocks if b["type"] == "data_visualization"]
+    assert [c["title"] for c in charts] == [
+        "Alignment score, last 1 pulse",
+        "Average answer per side (1–5)",
+    ], "Slack draws the trend itself"
+    series = charts[0]["chart"]["series"]
+    assert series[0] == {"name": "Score", "data": [{"label": "#1", "value": expected.score}]}
+    band = {s["name"]: s["data"][0]["value"] for s in series[1:]}
+    assert set(band) == {"Score low", "Score high"}, "the 90% interval is drawn as a band"
+    assert band["Score low"] <= expected.score <= band["Score high"]
+    assert problems(card.blocks) == []
+    assert f"#1 {expected.score}" in summary, "the figures in words too"
+    assert fake.calls_to("files.getUploadURLExternal") == [], "no picture of it uploaded"
     assert "closed" in message_text(poll)
     after = await it[1].types("/alignment")
     assert f"{expected.score}/100" in after.text and "so far" not in after.text

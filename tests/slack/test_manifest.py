@@ -12,6 +12,7 @@ from jsonschema import Draft7Validator
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.cards import simple
 from bot.domain import ChannelRef
 from handlers.slack.app import SCOPES
 from handlers.slack.listeners.commands import COMMANDS
@@ -137,7 +138,8 @@ async def test_the_manifest_scopes_are_exactly_the_scopes_the_bot_uses(stack: Sl
     messenger = stack.adapter.messenger
     for channel in ("G1", ws.channel_id):
         to = ChannelRef("slack", TEAM, channel)
-        assert await messenger.find_marked(to=to, marker="poll:none") is None
+        ts = await messenger.post_marked(to=to, card=simple("probe"), marker=f"poll:{channel}")
+        assert await messenger.find_marked(to=to, marker=f"poll:{channel}") == ts
     await stack.settle()
     assert [c for c in fake.calls if c.error == "missing_scope"] == []
     used = {"commands"} | {scope for call in fake.calls for scope in call.scopes}

@@ -78,6 +78,14 @@ def _remove_sqlite(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+async def _upgrade(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
 async def prepare(backend: str, shape: Shape, *, reuse: bool) -> tuple[str, float | None]:
     """A loaded database for `shape`; returns its URL and the load time (None when reused)."""
     marker = DATA / f"{backend}-shape.json"
@@ -87,6 +95,7 @@ async def prepare(backend: str, shape: Shape, *, reuse: bool) -> tuple[str, floa
         path = DATA / "scale.db"
         url = f"sqlite+aiosqlite:///{path}"
         if reuse and path.exists() and marker.exists() and marker.read_text() == wanted:
+            await _upgrade(url)  # a dataset loaded before a migration gets its new tables
             return url, None
         await asyncio.to_thread(_remove_sqlite, path)
         engine = create_engine(url)
@@ -97,6 +106,7 @@ async def prepare(backend: str, shape: Shape, *, reuse: bool) -> tuple[str, floa
     else:
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{PG_DB}"
         if reuse and marker.exists() and marker.read_text() == wanted:
+            await _upgrade(url)
             return url, None
         admin = create_engine(PG_ADMIN)
         async with admin.connect() as conn:

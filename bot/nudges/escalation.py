@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.domain import Side
 from bot.imperatives import IMPERATIVES, Imperative
@@ -16,7 +17,10 @@ from bot.summary.readings import SideLevels, levels_of
 #: the gaps that can escalate: those asked every pulse (a rotating question returns only every
 #: five pulses, so "three pulses in a row" would span fifteen weeks), with their metric and
 #: imperative
-PERSISTENT = (("trust_gap", "trust", 5), ("priority_gap_size", "priority", 2))
+PERSISTENT: tuple[tuple[str, Literal["trust", "priority"], int], ...] = (
+    ("trust_gap", "trust", 5),
+    ("priority_gap_size", "priority", 2),
+)
 
 
 @dataclass(frozen=True, slots=True)

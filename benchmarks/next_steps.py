@@ -101,7 +101,7 @@ def run_channel(scenario: Scenario, seed: int, weeks: int, tally: Tally) -> None
             tally.with_step += 1
             tally.rules[choice.nudge.rule.id] += 1
             mood.nudged(choice.nudge.rule.followed_metric, choice.nudge.rule.imperative)
-        elif getattr(choice, "reason", None):
+        elif choice.reason is not None:
             tally.with_reason += 1
             tally.rules["(reason)"] += 1
         if choice.record is not None:

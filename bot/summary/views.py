@@ -13,7 +13,6 @@ from bot.formatting import (
     levels_text,
     number,
     percent,
-    plural,
     printed_change,
     printed_gap,
     score_text,
@@ -308,9 +307,9 @@ def follow_up_text(f: FollowUp) -> str:
     if metric.unit == "points":  # a gap: its size is what matters, not which side leads
         before, after = abs(before), abs(after)
     base = (
-        f"the mean of the {plural(f.baseline_pulses, 'pulse')} before the nudge"
-        if f.baseline_pulses
-        else "the nudge's own pulse"
+        f"the mean of the {f.baseline_pulses} pulses before the nudge"
+        if f.baseline_pulses > 1
+        else ("the pulse before the nudge" if f.baseline_pulses else "the nudge's own pulse")
     )
     if metric.unit == "share":
         start, end, moved = percent(before), percent(after), ""

@@ -175,3 +175,20 @@ def test_a_study_line_shows_the_count_its_range_and_the_caveat() -> None:
     assert "delivered what it committed to" in caveat  # the wording differs, and it says how
     it_priority = next(b for b in BENCHMARKS if b.id == "it-top-priority")
     assert "77% of CIOs" in comparison_text(Comparison(it_priority, 0.5, 6))
+
+
+def test_explain_covers_formula_interval_steady_k_baseline_and_escalation() -> None:
+    from bot.score.views import explain_card
+
+    text = explain_card(k=5).text()
+    for words in (
+        "the lower of the two sides' average levels",  # the formula
+        "90% range",  # the interval
+        "**steady**",
+        "*to that question*",  # k per question
+        "**baseline**",
+        "three pulses in a row escalates",
+        "marketing's printed level minus IT's",
+        "add up to 100%",
+    ):
+        assert words in text, words

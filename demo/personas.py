@@ -252,6 +252,9 @@ class Mood:
             self.lifts.append(_Lift((lower,), "priority", 0.3, 2))
         elif metric == "lever_agreement":
             self.lifts.append(_Lift((Side.MARKETING, Side.IT), "lever", 0.35, 3))
+        elif metric.startswith("item_") and metric.endswith("_gap"):
+            item = f"imperative_{metric.removeprefix('item_').removesuffix('_gap')}"
+            self.lifts.append(_Lift((self._lower_side(item),), item, 0.3, 2))
         elif metric.startswith("item_"):
             item = f"imperative_{metric.removeprefix('item_')}"
             self.lifts.append(_Lift((Side.MARKETING, Side.IT), item, 0.25, 3))

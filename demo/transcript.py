@@ -20,7 +20,7 @@ from demo.world import SLACK_CHANNEL, SLACK_CHANNEL_NAME, TEAMS_CHANNEL, World
 WIDTH = 100
 _POLL_NUMBER = re.compile(r"[Pp]ulse #(\d+)")
 #: The summary lines the week-by-week transcript shows (the rest is in the final summary).
-_KEY_LINES = ("Trend", "Where you stand", "Next step", "Last nudge")
+_KEY_LINES = ("Trend", "Where you stand", "Next step", "Stronger next step", "Last nudge")
 _WHERE = {"slack": f"Slack #{SLACK_CHANNEL_NAME}", "teams": f"Teams “{TEAMS_CHANNEL.name}”"}
 _PRIVATE = {"slack": "Slack DMs", "teams": "Teams 1:1 chats"}
 _PLACE = max(len(w) for w in _WHERE.values())

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.core import Core
 from storage.repository import SqlRepository
@@ -15,6 +16,10 @@ from tests.support.clock import FakeClock
 from tests.support.db import BACKENDS, migrated_engine
 
 os.environ.setdefault("BRIDGEPULSE_ENV", "test")
+
+# Property tests judge what holds, not how fast: a busy CI machine must not fail them on time.
+hypothesis_settings.register_profile("bridgepulse", deadline=None)
+hypothesis_settings.load_profile("bridgepulse")
 
 
 @pytest.fixture(params=BACKENDS)

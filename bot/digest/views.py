@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.cards import Block, Card, Context, Heading, Text
 from bot.digest.entries import DigestEntry, ordered
 from bot.formatting import plural, score_text, signed, trend_text
+from bot.nudges.service import Nudge
 from bot.privacy import not_enough_text
 
 __all__ = ["DigestEntry", "digest_card", "digest_sent"]
@@ -73,8 +74,19 @@ def _line(entry: DigestEntry, *, k: int) -> tuple[str, str]:
         f"Pulse #{latest.poll.number}: marketing {p.marketing} · IT {p.it} answered",
     ]
     if entry.nudge is not None:
-        lines.append(f"Next: _{entry.nudge.imperative.label}_ — {entry.nudge.short}")
+        lines.append(next_step_line(entry.nudge, latest=latest.poll.number))
     return "\n".join(lines), f"{name} {score_text(latest.score)}{change_text}"
+
+
+def next_step_line(nudge: Nudge, *, latest: int) -> str:
+    """The channel's next step, naming the pulse it came from: a nudge from an earlier pulse
+    (still within four weeks) is not this week's, and the line says so."""
+    pulse = nudge.pulse
+    if pulse == latest:
+        head = f"Next step (pulse #{pulse})"
+    else:
+        head = f"Next step still open (from pulse #{pulse})" if pulse else "Earlier next step"
+    return f"{head}: _{nudge.imperative.label}_ — {nudge.short}"
 
 
 def digest_sent(*, subscribed: bool, prefix: str) -> Card:

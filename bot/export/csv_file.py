@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import SCORED_SIDES, Poll
+from bot.formatting import export_number
 from bot.privacy import not_enough_text
 from bot.questions import Question, QuestionSet
 from bot.score.scoring import COMPONENTS, Figures, PollResult
@@ -59,26 +60,24 @@ def _figures_row(
     }
     row: list[object] = [figures.score if figures.score is not None else ""]
     row += [
-        _num(100 * figures.components[c], 1) if c in figures.components else "" for c in COMPONENTS
+        export_number(100 * figures.components[c]) if c in figures.components else ""
+        for c in COMPONENTS
     ]
     row.append(poll.rotating_imperative)
     row += [figures.per_imperative.get(i, "") for i in range(1, 6)]
     for role in LIKERT_ROLES:
         levels = figures.levels.get(question_of[role], {})
-        row += [_num(on_scale(levels[s]), 2) if s in levels else "" for s in SCORED_SIDES]
+        row += [export_number(on_scale(levels[s])) if s in levels else "" for s in SCORED_SIDES]
     for role in LIKERT_ROLES:
         gap = figures.gaps.get(question_of[role])
-        row.append(_num(gap, 2) if gap is not None else "")
+        row.append(export_number(gap) if gap is not None else "")
     for s in SCORED_SIDES:
         shares = figures.lever_shares.get(s)
         row += [
-            _num(100 * shares.get(o, 0.0), 1) if shares is not None else "" for o in lever_options
+            export_number(100 * shares.get(o, 0.0)) if shares is not None else ""
+            for o in lever_options
         ]
     return row
-
-
-def _num(value: float, digits: int) -> str:
-    return f"{value:.{digits}f}"
 
 
 def export_csv(

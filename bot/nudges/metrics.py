@@ -9,7 +9,7 @@ from typing import Literal
 from bot.domain import SCORED_SIDES
 from bot.questions import QuestionSet
 from bot.score.scoring import Figures
-from bot.summary.readings import SideLevels, levels_of, on_scale
+from bot.summary.readings import SideLevels, levels_of, likert_levels, on_scale
 
 Reader = Callable[[Figures, QuestionSet, int], float | None]
 
@@ -50,21 +50,29 @@ def _gap(read: Callable[..., SideLevels | None], *, size: bool) -> Reader:
 
 
 def _level(read: Callable[..., SideLevels | None]) -> Reader:
+    """The lower side's level: what the score's component is (min of the two sides), so a rule
+    on it fires on the level both sides reach, not on an average the higher side props up."""
+
     def metric(figures: Figures, qset: QuestionSet, poll_number: int) -> float | None:
         row = read(figures, qset, poll_number)
-        return row.mean if row else None
+        return min(row.marketing, row.it) if row else None
 
     return metric
 
 
-def _item(imperative: int) -> Reader:
+def _item_row(imperative: int) -> Callable[..., SideLevels | None]:
     """The rotating question of `imperative`, only in the polls that ask it."""
 
-    def metric(figures: Figures, qset: QuestionSet, poll_number: int) -> float | None:
-        row = levels_of(figures, qset, poll_number, qset.rotating_item(imperative).id)
-        return row.mean if row else None
+    def read(figures: Figures, qset: QuestionSet, poll_number: int) -> SideLevels | None:
+        return levels_of(figures, qset, poll_number, qset.rotating_item(imperative).id)
 
-    return metric
+    return read
+
+
+def widest_gap_size(figures: Figures, qset: QuestionSet, poll_number: int) -> float | None:
+    """The widest gap of the poll's likert questions that both sides answered, in points."""
+    gaps = [abs(r.gap) for r in likert_levels(figures, qset, poll_number)]
+    return max(gaps) if gaps else None
 
 
 def _lever_agreement(figures: Figures, qset: QuestionSet, poll_number: int) -> float | None:
@@ -98,15 +106,34 @@ METRICS: dict[str, Metric] = {
         Metric(
             "priority_gap_size", "priority gap", "points", "lower", 4.0, _gap(_priority, size=True)
         ),
-        Metric("trust_level", "average trust answer", "level", "higher", 4.0, _level(_trust)),
+        Metric("trust_level", "lower side's trust answer", "level", "higher", 4.0, _level(_trust)),
         Metric(
-            "priority_level", "average priority answer", "level", "higher", 4.0, _level(_priority)
+            "priority_level",
+            "lower side's priority answer",
+            "level",
+            "higher",
+            4.0,
+            _level(_priority),
         ),
         Metric("lever_agreement", "lever agreement", "share", "higher", 1.0, _lever_agreement),
         Metric("lowest_component", "weakest component", "share", "higher", 1.0, _lowest_component),
         Metric("overall_level", "average answer", "level", "higher", 4.0, _both_sides_level),
+        Metric("widest_gap", "widest gap", "points", "lower", 4.0, widest_gap_size),
         *(
-            Metric(f"item_{i}", f"average {label}", "level", "higher", 4.0, _item(i))
+            Metric(
+                f"item_{i}", f"lower side's {label}", "level", "higher", 4.0, _level(_item_row(i))
+            )
+            for i, label in _ITEM_LABELS.items()
+        ),
+        *(
+            Metric(
+                f"item_{i}_gap",
+                f"gap on the {label.removesuffix(' answer')} question",
+                "points",
+                "lower",
+                4.0,
+                _gap(_item_row(i), size=True),
+            )
             for i, label in _ITEM_LABELS.items()
         ),
     )
@@ -114,7 +141,8 @@ METRICS: dict[str, Metric] = {
 
 
 def rotating_metric_imperative(key: str) -> int | None:
-    """The imperative whose rotating question a metric reads, for `item_N` metrics."""
-    if key.startswith("item_") and key[5:].isdigit():
-        return int(key[5:])
+    """The imperative whose rotating question a metric reads, for `item_N` and `item_N_gap`."""
+    number = key.removeprefix("item_").removesuffix("_gap")
+    if key.startswith("item_") and number.isdigit():
+        return int(number)
     return None

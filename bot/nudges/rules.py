@@ -5,8 +5,17 @@ A rule fires when its `metric` is `at_least` / `at_most` its `threshold`. Texts 
 ``{Higher}``/``{higher}`` and ``{Lower}``/``{lower}`` (the side with the higher / lower trust
 level), ``{lever_marketing}``, ``{lever_it}`` (each side's most chosen lever), ``{lever_split}`` and
 ``{lever_versus}`` (the two compared in words, also when they are the same lever) and ``{score}``.
+``{item_lower}``/``{item_higher}`` name the sides on this week's rotating question.
 `target` is the metric the next summary follows up on (default: `metric`). Positive rules fire
-only when nothing needs work.
+only when nothing needs work, and only when no gap is `max_gap` points or wider. Escalation
+rules fire only for a gap that has been wide for `PERSISTENT_PULSES` pulses in a row
+(`bot.nudges.escalation`); they replace the everyday rule on the same measure.
+
+Thresholds are for formula 2 (the level both sides reach, chance-corrected lever agreement),
+set with `python -m benchmarks.next_steps` (the demo's teams over many pulses): a gap of a
+point is wider than chance at 5–8 people a side; a lower side at 3.0 (neutral) or below is
+low; agreement at 0.6 or below is well under the ~0.88 two sides that want the same thing
+reach.
 """
 
 from __future__ import annotations
@@ -16,6 +25,10 @@ from typing import Literal
 
 #: A nudge is not repeated in a channel within this many days.
 REPEAT_DAYS = 28
+#: A gap this wide (points of the 1–5 scale) is wide: the gap rules and escalation use it.
+WIDE_GAP = 1.0
+#: Pulses in a row a gap must stay wide to escalate.
+PERSISTENT_PULSES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +44,10 @@ class NudgeRule:
     short: str
     target: str | None = None
     positive: bool = False
+    #: positive rules: fire only when every gap is narrower than this (points)
+    max_gap: float | None = None
+    #: fires only when its metric's gap has been wide for PERSISTENT_PULSES pulses
+    escalation: bool = False
 
     @property
     def followed_metric(self) -> str:
@@ -43,7 +60,7 @@ RULES: tuple[NudgeRule, ...] = (
         imperative=5,
         metric="trust_gap",
         when="at_least",
-        threshold=1.0,
+        threshold=WIDE_GAP,
         action=(
             "{Higher}: invite {lower} to your next retro and let them own one decision there. "
             "Trust grows fastest when it is given first."
@@ -55,7 +72,7 @@ RULES: tuple[NudgeRule, ...] = (
         imperative=2,
         metric="priority_gap",
         when="at_least",
-        threshold=1.0,
+        threshold=WIDE_GAP,
         target="priority_gap_size",
         action=(
             "Bring IT in as a partner, not a platform: invite an IT lead to the next campaign "
@@ -68,7 +85,7 @@ RULES: tuple[NudgeRule, ...] = (
         imperative=2,
         metric="priority_gap",
         when="at_most",
-        threshold=-1.0,
+        threshold=-WIDE_GAP,
         target="priority_gap_size",
         action=(
             "Marketing: put one IT topic on your next team meeting and ask IT what they need "
@@ -81,7 +98,7 @@ RULES: tuple[NudgeRule, ...] = (
         imperative=3,
         metric="lever_agreement",
         when="at_most",
-        threshold=0.5,
+        threshold=0.6,
         action=(
             "Hold a 30-minute session to agree on the top lever: {lever_split}. Leave with one "
             "lever you both own."
@@ -148,6 +165,76 @@ RULES: tuple[NudgeRule, ...] = (
         ),
         short="Each team hands the other one decision it would normally review.",
     ),
+    *(
+        NudgeRule(
+            id=f"item-{i}-gap",
+            imperative=i,
+            metric=f"item_{i}_gap",
+            when="at_least",
+            threshold=WIDE_GAP,
+            action=action,
+            short=short,
+        )
+        for i, action, short in (
+            (
+                1,
+                "{Item_higher}: walk {item_lower} through one customer journey you own, step by "
+                "step, and ask where they would change it. 30 minutes.",
+                "{Item_higher}: walk {item_lower} through one customer journey you own.",
+            ),
+            (
+                2,
+                "Ask {item_lower} which decision of the last month they would have wanted a say "
+                "in, and give them that say in the next one.",
+                "Ask {item_lower} which recent decision they wanted a say in; give them the next.",
+            ),
+            (
+                3,
+                "Write down, together, the one metric you both report on and what customer data "
+                "it may use; {item_lower} drafts it, {item_higher} comments.",
+                "Write down one shared metric together: {item_lower} drafts, {item_higher} comments.",
+            ),
+            (
+                4,
+                "{Item_lower} picks one tool or practice of {item_higher} to learn this week; "
+                "{item_higher} gives a 20-minute walk-through.",
+                "{Item_lower} picks one of {item_higher}'s tools; {item_higher} walks them through.",
+            ),
+            (
+                5,
+                "{Item_higher}: hand {item_lower} one decision you would normally make for them, "
+                "and say so in this channel.",
+                "{Item_higher}: hand {item_lower} one decision you would normally make.",
+            ),
+        )
+    ),
+    NudgeRule(
+        id="trust-gap-persistent",
+        imperative=5,
+        metric="trust_gap",
+        when="at_least",
+        threshold=WIDE_GAP,
+        escalation=True,
+        action=(
+            "This trust gap has stayed wide for three pulses. Book 45 minutes with a lead from "
+            "each side: {lower} names the last two commitments that slipped, {higher} says what "
+            "got in the way, and together you pick one to deliver by the next pulse."
+        ),
+        short="Trust gap wide for 3 pulses: leads of both sides meet on the commitments that slip.",
+    ),
+    NudgeRule(
+        id="priority-gap-persistent",
+        imperative=2,
+        metric="priority_gap_size",
+        when="at_least",
+        threshold=WIDE_GAP,
+        escalation=True,
+        action=(
+            "This priority gap has stayed wide for three pulses. Ask both leads to agree, in "
+            "writing, the one joint project each side gives time to this month, and who owns it."
+        ),
+        short="Priority gap wide for 3 pulses: both leads agree the one joint project in writing.",
+    ),
     NudgeRule(
         id="trust-low",
         imperative=5,
@@ -165,7 +252,7 @@ RULES: tuple[NudgeRule, ...] = (
         imperative=2,
         metric="priority_level",
         when="at_most",
-        threshold=2.5,
+        threshold=3.0,
         action=(
             "Block 30 minutes this week for a joint stand-up on the one project you share, "
             "and decide who from each side owns it."
@@ -179,6 +266,7 @@ RULES: tuple[NudgeRule, ...] = (
         when="at_least",
         threshold=0.75,
         positive=True,
+        max_gap=0.75,
         action=(
             "Everything is high this week ({score}). Keep it going: share one joint win with "
             "the wider organisation and credit the other team by name."

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from bot.domain import Poll, Side
 from bot.imperatives import IMPERATIVES, Imperative, rotating_imperative
-from bot.nudges.metrics import METRICS, Metric, rotating_metric_imperative
+from bot.nudges.escalation import Escalation, escalated
+from bot.nudges.metrics import METRICS, Metric, rotating_metric_imperative, widest_gap_size
 from bot.nudges.rules import REPEAT_DAYS, RULES, NudgeRule
 from bot.ports import NudgeRecord
 from bot.questions import QuestionSet
@@ -33,10 +34,25 @@ class Nudge:
     severity: float
     action: str
     short: str
+    #: the pulse whose figures it was chosen for (the digest names it)
+    pulse: int | None = None
+    #: the persistent gap it answers (escalation rules only)
+    escalation: Escalation | None = None
 
     @property
     def imperative(self) -> Imperative:
         return IMPERATIVES[self.rule.imperative]
+
+
+@dataclass(frozen=True, slots=True)
+class NoStep:
+    """Why a summary that meets k carries no next step: `repeat` — what needs work already got
+    its nudge within four weeks (`held`: that nudge, worded for this pulse; `given_in`: its
+    pulse); `fine` — no rule fires (nothing is wide or low)."""
+
+    kind: Literal["repeat", "fine"]
+    held: Nudge | None = None
+    given_in: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +90,17 @@ def _vars(figures: Figures, qset: QuestionSet, poll_number: int) -> _Vars:
     higher, lower = (
         (Side.MARKETING, Side.IT) if trust is None or trust.gap >= 0 else (Side.IT, Side.MARKETING)
     )
+    item = next(
+        (
+            levels_of(figures, qset, poll_number, q.id)
+            for q in qset.for_poll(poll_number)
+            if q.role == "rotating"
+        ),
+        None,
+    )
+    item_higher, item_lower = (
+        (Side.MARKETING, Side.IT) if item is None or item.gap >= 0 else (Side.IT, Side.MARKETING)
+    )
     lever_m = top_lever(figures, qset, Side.MARKETING) or "no lever yet"
     lever_it = top_lever(figures, qset, Side.IT) or "no lever yet"
     return _Vars(
@@ -81,6 +108,10 @@ def _vars(figures: Figures, qset: QuestionSet, poll_number: int) -> _Vars:
         higher=_name(higher),
         Lower=lower.label,
         lower=_name(lower),
+        Item_higher=item_higher.label,
+        item_higher=_name(item_higher),
+        Item_lower=item_lower.label,
+        item_lower=_name(item_lower),
         lever_marketing=lever_m,
         lever_it=lever_it,
         lever_split=(
@@ -102,25 +133,41 @@ def nudge_for(
     poll_number: int,
     *,
     variables: _Vars | None = None,
+    escalations: Sequence[Escalation] = (),
 ) -> Nudge | None:
     """The rule's nudge for one poll's figures, or None when the rule does not fire.
-    `variables` are the figures' `_vars` when the caller words several rules."""
+    `variables` are the figures' `_vars` when the caller words several rules; an escalation
+    rule fires only for a gap in `escalations` (see `bot.nudges.escalation.escalated`)."""
     metric = METRICS[rule.metric]
     value = metric(figures, qset, poll_number)
     if value is None:
         return None
     past = value - rule.threshold if rule.when == "at_least" else rule.threshold - value
-    if past < 0:
+    if past < 0 or not _conditions_met(rule, figures, qset, poll_number):
+        return None
+    persistent = next((e for e in escalations if e.metric == rule.metric), None)
+    if rule.escalation and persistent is None:
         return None
     if variables is None:
         variables = _vars(figures, qset, poll_number)
+    # an escalation outranks every everyday rule: the gap it answers outlasted one already
+    severity = -1.0 if rule.positive else past / metric.span + (1.0 if rule.escalation else 0.0)
     return Nudge(
         rule,
         value,
-        -1.0 if rule.positive else past / metric.span,
+        severity,
         rule.action.format_map(variables),
         rule.short.format_map(variables),
+        poll_number,
+        persistent if rule.escalation else None,
     )
+
+
+def _conditions_met(rule: NudgeRule, figures: Figures, qset: QuestionSet, number: int) -> bool:
+    if rule.max_gap is None:
+        return True
+    widest = widest_gap_size(figures, qset, number)
+    return widest is not None and widest < rule.max_gap
 
 
 def candidates(
@@ -129,14 +176,23 @@ def candidates(
     poll_number: int,
     *,
     rules: Sequence[NudgeRule] = RULES,
+    escalations: Sequence[Escalation] = (),
 ) -> list[Nudge]:
-    """Every rule that fires, most urgent first (rules' order breaks ties)."""
+    """Every rule that fires, most urgent first (rules' order breaks ties). An escalated gap's
+    stronger rule replaces the everyday rule on the same measure."""
     variables = _vars(figures, qset, poll_number)
     fired = [
         n
         for r in rules
-        if (n := nudge_for(r, figures, qset, poll_number, variables=variables)) is not None
+        if (
+            n := nudge_for(
+                r, figures, qset, poll_number, variables=variables, escalations=escalations
+            )
+        )
+        is not None
     ]
+    stronger = {n.rule.followed_metric for n in fired if n.rule.escalation}
+    fired = [n for n in fired if n.rule.escalation or n.rule.followed_metric not in stronger]
     return sorted(fired, key=lambda n: -n.severity)
 
 
@@ -242,6 +298,10 @@ class Choice:
     nudge: Nudge | None
     follow_up: FollowUp | None
     record: NudgeRecord | None
+    #: why there is no next step (None when there is one)
+    reason: NoStep | None = None
+    #: the channel's gaps wide for 3 pulses, as of this pulse
+    escalations: tuple[Escalation, ...] = ()
 
 
 def pick(
@@ -275,13 +335,18 @@ def pick(
         if previous and still_shown(previous, shown)
         else None
     )
+    persistent = tuple(escalated(v for v in shown.values() if v[2] <= poll.number))
+    fired = candidates(figures, qset, poll.number, escalations=persistent)
     if own:  # the summary is being posted again: same nudge, not recorded twice
         rule = RULES_BY_ID.get(own[0].nudge_id)
-        again = nudge_for(rule, figures, qset, poll.number) if rule else None
-        return Choice(again, followed, None)
-    nudge = choose(candidates(figures, qset, poll.number), recent={r.nudge_id for r in earlier})
+        again = (
+            nudge_for(rule, figures, qset, poll.number, escalations=persistent) if rule else None
+        )
+        why = None if again is not None else no_step(fired, earlier, numbers)
+        return Choice(again, followed, None, why, persistent)
+    nudge = choose(fired, recent={r.nudge_id for r in earlier})
     if nudge is None:
-        return Choice(None, followed, None)
+        return Choice(None, followed, None, no_step(fired, earlier, numbers), persistent)
     metric = nudge.rule.followed_metric
     value = METRICS[metric](figures, qset, poll.number)
     if value is None:
@@ -289,7 +354,19 @@ def pick(
     record = NudgeRecord(
         channel_id, poll.id, nudge.rule.id, nudge.rule.imperative, metric, value, now
     )
-    return Choice(nudge, followed, record)
+    return Choice(nudge, followed, record, None, persistent)
+
+
+def no_step(
+    fired: Sequence[Nudge], earlier: Sequence[NudgeRecord], numbers: Mapping[int, int]
+) -> NoStep:
+    """Why no next step: the most urgent rule that fired was given within four weeks (name it
+    and its pulse), or no rule fired at all."""
+    if not fired:
+        return NoStep("fine")
+    held = fired[0]
+    record = next((r for r in reversed(earlier) if r.nudge_id == held.rule.id), None)
+    return NoStep("repeat", held, numbers.get(record.poll_id) if record else None)
 
 
 class NudgeService:

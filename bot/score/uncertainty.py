@@ -289,5 +289,8 @@ def metric_se(key: str, figures: Figures, question_ids: Mapping[str, str]) -> fl
     per = u.level_se.get(question_ids.get(role, ""))
     if per is None or len(per) < 2:
         return None
-    spread = 4 * math.sqrt(sum(se**2 for se in per.values()))
-    return spread if "_gap" in key else spread / 2
+    if "_gap" in key:
+        return 4 * math.sqrt(sum(se**2 for se in per.values()))
+    # a level metric reads the lower side's level; which side that is can change between
+    # pulses, so the larger of the two sides' errors stands for it
+    return 4 * max(per.values())

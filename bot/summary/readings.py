@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain import SCORED_SIDES, Side
+from bot.formatting import shares_percent
 from bot.questions import Question, QuestionSet
 from bot.score.scoring import Figures
 
@@ -72,9 +73,14 @@ def side_average(figures: Figures, side: Side) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class LeverRow:
+    """One lever's share per side (0..1) and the same as printed: whole percentages that add up
+    to 100 over the side's levers (`bot.formatting.shares_percent`)."""
+
     label: str
     marketing: float
     it: float
+    marketing_pct: int = 0
+    it_pct: int = 0
 
 
 def lever_rows(figures: Figures, qset: QuestionSet) -> list[LeverRow]:
@@ -83,9 +89,15 @@ def lever_rows(figures: Figures, qset: QuestionSet) -> list[LeverRow]:
     shares = figures.lever_shares
     if not all(s in shares for s in SCORED_SIDES):
         return []
+    order = [o.value for o in question.options]
+    pct = {s: shares_percent(shares[s], order) for s in SCORED_SIDES}
     rows = [
         LeverRow(
-            o.label, shares[Side.MARKETING].get(o.value, 0.0), shares[Side.IT].get(o.value, 0.0)
+            o.label,
+            shares[Side.MARKETING].get(o.value, 0.0),
+            shares[Side.IT].get(o.value, 0.0),
+            pct[Side.MARKETING][o.value],
+            pct[Side.IT][o.value],
         )
         for o in question.options
     ]

@@ -107,6 +107,7 @@ def draft(
         choice.follow_up,
         tuple(_comparisons(figures, answers, qset, poll.number)),
         not_separable,
+        choice.reason,
     )
     return summary, choice.record
 

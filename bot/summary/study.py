@@ -4,8 +4,9 @@ Disconnect"), derived from this week's answers.
 Each equivalent is the share of a group answering 4 or 5 (Agree / Strongly agree) to one of
 our questions, counted when the poll closes and kept with its result (`Figures.agreement`).
 They are per-side figures, so they only exist for polls that meet the privacy threshold. The
-study asked executives once; we ask the team weekly, so the comparison is a
-prompt for discussion, not a like-for-like statistic.
+study asked executives once, with its own wording; we ask staff weekly, so a line shows the
+count ("3 of 7"), a 95% Wilson range for it, and the study's figure as context — never as a
+like-for-like contrast.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.domain import SCORED_SIDES, AnswerRecord, Side
+from bot.formatting import percent, wilson
 from bot.questions import LIKERT_VALUES, QuestionSet
 from bot.score.scoring import agreeing
 
@@ -32,6 +34,8 @@ class Benchmark:
     #: the study's figure as a share, or None when the study has no matching one
     study: float | None
     study_text: str
+    #: how the study's question differs from ours (None: it asked about the same thing)
+    differs: str | None = None
 
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -41,7 +45,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "priority",
         Side.IT,
         0.45,
-        "45% in the study",
+        "the study: 45% of IT executives made it a top priority; 77% of CIOs called closer "
+        "engagement important",
     ),
     Benchmark(
         "marketing-top-priority",
@@ -49,7 +54,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "priority",
         Side.MARKETING,
         None,
-        "the study has no CMO figure for this",
+        "the study has no CMO figure for this; 57% of CMOs called closer engagement important",
     ),
     Benchmark(
         "count-on",
@@ -57,7 +62,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "trust",
         None,
         0.10,
-        "while in the study 1 in 10 executives felt co-operation was at the right level",
+        "the study asked something else: whether co-operation was at the right level (1 in 10 "
+        "executives said yes)",
+        "we ask whether the other team delivered what it committed to this week",
     ),
 )
 
@@ -67,6 +74,30 @@ class Comparison:
     benchmark: Benchmark
     share: float
     answers: int
+
+    @property
+    def agreeing(self) -> int:
+        return round(self.share * self.answers)
+
+
+def comparison_text(c: Comparison) -> str:
+    """`3 of 7 — 16–75% (95% range) · the study: …`: the count, its range, the study as context."""
+    low, high = wilson(c.agreeing, c.answers)
+    return (
+        f"{c.agreeing} of {c.answers} — {percent(low).removesuffix('%')}–{percent(high)} "
+        f"(95% range) · {c.benchmark.study_text}"
+    )
+
+
+def study_caveat(comparisons: Iterable[Comparison]) -> str:
+    """What keeps the comparison honest: who was asked, how often, and with which words."""
+    differs = [c.benchmark.differs for c in comparisons if c.benchmark.differs]
+    worded = f" Where the questions differ: {'; '.join(differs)}." if differs else ""
+    return (
+        "The study asked marketing and IT executives once; this pulse asks the team every week, "
+        "in its own words, and a handful of answers leaves a wide range: read these as a "
+        f"prompt to talk, not a measurement against the study.{worded}"
+    )
 
 
 def compare(

@@ -4,6 +4,7 @@ the one next step, then the detail (levels, levers, the study, the chart) for th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bot.cards import (
     Attachment,
@@ -18,19 +19,28 @@ from bot.cards import (
     Text,
 )
 from bot.domain import Poll, Side
-from bot.formatting import percent, plural, score_text, signed
+from bot.formatting import (
+    gap_text,
+    levels_text,
+    number,
+    percent,
+    plural,
+    printed_change,
+    printed_gap,
+    score_text,
+)
 from bot.nudges.metrics import METRICS, Metric
-from bot.nudges.service import FollowUp, Nudge
+from bot.nudges.service import FollowUp, NoStep, Nudge
 from bot.privacy import not_enough_text
 from bot.questions import QuestionSet
-from bot.score.scoring import PollResult
+from bot.score.scoring import Figures, PollResult
 from bot.score.trends import TrendPoint
 from bot.score.uncertainty import Change, change_between
 from bot.score.views import change_text, interval_text, participation_text, points_trend_line
 from bot.summary.charts import FILENAME
 from bot.summary.charts import Chart as ChartFigures
 from bot.summary.readings import SideLevels, lever_rows, likert_levels, widest_gap
-from bot.summary.study import STUDY, Comparison
+from bot.summary.study import STUDY, Comparison, comparison_text, study_caveat
 
 #: a gap below this many points reads as "no real gap"
 NO_GAP = 0.25
@@ -53,6 +63,8 @@ class Summary:
     comparisons: tuple[Comparison, ...] = ()
     #: the final figures could be compared with "so far" figures of fewer than k people
     not_separable: bool = False
+    #: why there is no next step, when `nudge` is None
+    no_step: NoStep | None = None
 
     @property
     def previous(self) -> TrendPoint | None:
@@ -89,87 +101,137 @@ def _change(summary: Summary) -> str:
 
 
 def summary_card(summary: Summary, *, chart: ChartFigures | None) -> Card:
-    """The summary of a pulse that met the privacy threshold."""
-    result, poll = summary.result, summary.poll
-    figures = result.figures
-    assert figures is not None and figures.score is not None
-    change = _change(summary)
-    shown = score_text(figures.score) + interval_text(figures)
-    headline = f"Pulse #{poll.number}{_where(summary)}: {shown}" + (
-        f" ({change})" if change else ""
-    )
-    rows = likert_levels(figures, summary.qset, poll.number)
+    """The summary of a pulse that met the privacy threshold, section by section (each section
+    is its own builder, so a new section is one more line here)."""
+    headline = _headline(summary)
     blocks: list[Block] = [
         Heading(headline),
-        Text(
-            f"{points_trend_line(summary.series)} · "
-            f"answers: {participation_text(result.participation)}"
-        ),
+        *_trend_section(summary),
+        *_where_you_stand_section(summary),
+        *_next_step_section(summary),
+        *_follow_up_section(summary),
+        *_levels_section(summary),
+        *_levers_section(summary),
+        *_study_section(summary),
+        *_chart_section(chart),
+        *_separability_section(summary),
+        _footer(summary),
     ]
-    widest = widest_gap(rows)
-    if widest is not None:
-        blocks.append(Text(f"**Where you stand:** {_gap_sentence(widest)}"))
-    if summary.nudge is not None:
-        blocks += _nudge_blocks(summary.nudge)
-    if summary.follow_up is not None:
-        blocks.append(Context(follow_up_text(summary.follow_up)))
-    held = result.withheld(summary.qset.for_poll(poll.number))
-    if rows or held:
-        blocks.append(
-            Facts(
-                tuple(_level_fact(r, rotating=r.question.role == "rotating") for r in rows)
-                + tuple((q.short, result.not_enough(q.id)) for q in held)
-            )
-        )
-    levers = lever_rows(figures, summary.qset)
-    if levers:
-        agreement = figures.components.get("lever")
-        agreed = f" (agreement {percent(agreement)})" if agreement is not None else ""
-        blocks.append(Text(f"**Levers** each side wants to work on next{agreed}:"))
-        blocks.append(
-            Facts(
-                tuple(
-                    (r.label, f"Marketing {percent(r.marketing)} · IT {percent(r.it)}")
-                    for r in levers
-                )
-            )
-        )
-    if summary.comparisons:
-        blocks.append(Text("**Against the study** (share answering 4–5 this week):"))
-        blocks.append(
-            Facts(
-                tuple(
-                    (c.benchmark.label, f"{percent(c.share)} here, {c.benchmark.study_text}")
-                    for c in summary.comparisons
-                )
-            )
-        )
     attachments: tuple[Attachment, ...] = ()
-    if chart is not None:
-        blocks.append(chart_block(chart))
-        if chart.png is not None:
-            attachments = (
-                Attachment(FILENAME, chart.png, "image/png", title=chart.title, alt=chart.alt),
-            )
-    if summary.not_separable:
-        blocks.append(
-            Context(
-                f"Note: fewer than {summary.k} people's answers differ between these final "
-                "figures and this pulse's last “so far” figures (answers were withdrawn or "
-                "changed back), so comparing the two says more than usual about those people."
-            )
+    if chart is not None and chart.png is not None:
+        attachments = (
+            Attachment(FILENAME, chart.png, "image/png", title=chart.title, alt=chart.alt),
         )
-    blocks.append(
-        Context(
-            "Levels are average answers from 1 (strongly disagree) to 5 (strongly agree); gaps "
-            f"are in points on that scale. Figures need {summary.k} answers per side, and nobody "
-            f"can see who answered what. Study: {STUDY}."
-        )
-    )
     summary_text = headline
     if summary.nudge is not None:
         summary_text += f". Next step: {summary.nudge.short}"
     return Card(summary=summary_text, blocks=tuple(blocks), attachments=attachments)
+
+
+def _figures(summary: Summary) -> Figures:
+    figures = summary.result.figures
+    assert figures is not None and figures.score is not None
+    return figures
+
+
+def _headline(summary: Summary) -> str:
+    figures = _figures(summary)
+    assert figures.score is not None
+    change = _change(summary)
+    shown = score_text(figures.score) + interval_text(figures)
+    return f"Pulse #{summary.poll.number}{_where(summary)}: {shown}" + (
+        f" ({change})" if change else ""
+    )
+
+
+def _rows(summary: Summary) -> list[SideLevels]:
+    return likert_levels(_figures(summary), summary.qset, summary.poll.number)
+
+
+def _trend_section(summary: Summary) -> list[Block]:
+    return [
+        Text(
+            f"{points_trend_line(summary.series)} · "
+            f"answers: {participation_text(summary.result.participation)}"
+        )
+    ]
+
+
+def _where_you_stand_section(summary: Summary) -> list[Block]:
+    widest = widest_gap(_rows(summary))
+    return [] if widest is None else [Text(f"**Where you stand:** {_gap_sentence(widest)}")]
+
+
+def _next_step_section(summary: Summary) -> list[Block]:
+    if summary.nudge is not None:
+        return _nudge_blocks(summary.nudge)
+    if summary.no_step is not None:
+        return [Text(f"**Next step:** {no_step_text(summary.no_step)}")]
+    return []
+
+
+def _follow_up_section(summary: Summary) -> list[Block]:
+    return [] if summary.follow_up is None else [Context(follow_up_text(summary.follow_up))]
+
+
+def _levels_section(summary: Summary) -> list[Block]:
+    rows, result = _rows(summary), summary.result
+    held = result.withheld(summary.qset.for_poll(summary.poll.number))
+    if not rows and not held:
+        return []
+    return [
+        Facts(
+            tuple(_level_fact(r, rotating=r.question.role == "rotating") for r in rows)
+            + tuple((q.short, result.not_enough(q.id)) for q in held)
+        )
+    ]
+
+
+def _levers_section(summary: Summary) -> list[Block]:
+    figures = _figures(summary)
+    levers = lever_rows(figures, summary.qset)
+    if not levers:
+        return []
+    agreement = figures.components.get("lever")
+    agreed = f" (agreement {percent(agreement)})" if agreement is not None else ""
+    return [
+        Text(f"**Levers** each side wants to work on next{agreed}:"),
+        Facts(tuple((r.label, f"Marketing {r.marketing_pct}% · IT {r.it_pct}%") for r in levers)),
+    ]
+
+
+def _study_section(summary: Summary) -> list[Block]:
+    if not summary.comparisons:
+        return []
+    return [
+        Text("**Against the study** (share answering 4–5 this week, with its 95% range):"),
+        Facts(tuple((c.benchmark.label, comparison_text(c)) for c in summary.comparisons)),
+        Context(study_caveat(summary.comparisons)),
+    ]
+
+
+def _chart_section(chart: ChartFigures | None) -> list[Block]:
+    return [] if chart is None else [chart_block(chart)]
+
+
+def _separability_section(summary: Summary) -> list[Block]:
+    if not summary.not_separable:
+        return []
+    return [
+        Context(
+            f"Note: fewer than {summary.k} people's answers differ between these final "
+            "figures and this pulse's last “so far” figures (answers were withdrawn or "
+            "changed back), so comparing the two says more than usual about those people."
+        )
+    ]
+
+
+def _footer(summary: Summary) -> Block:
+    return Context(
+        "Levels are average answers from 1 (strongly disagree) to 5 (strongly agree); gaps "
+        f"are in points on that scale. Figures need {summary.k} answers per side, and nobody "
+        f"can see who answered what. Study: {STUDY}."
+    )
 
 
 def chart_block(chart: ChartFigures) -> Chart:
@@ -201,12 +263,12 @@ def chart_block(chart: ChartFigures) -> Chart:
 
 def _gap_sentence(row: SideLevels) -> str:
     name = row.question.short
-    if abs(row.gap) < NO_GAP:
-        return f"marketing and IT answer alike: no gap is wider than {NO_GAP:.2f} points."
-    lower = "IT" if row.gap > 0 else "marketing"
+    gap = printed_gap(row.marketing, row.it)
+    if abs(gap) < Decimal(str(NO_GAP)):
+        return f"marketing and IT answer alike: no gap is wider than {NO_GAP:.1f} points."
     return (
-        f"the widest gap is on **{name}**: marketing {row.marketing:.1f}, IT {row.it:.1f} "
-        f"— {abs(row.gap):.1f} points, {lower} lower."
+        f"the widest gap is on **{name}**: marketing {number(row.marketing)}, "
+        f"IT {number(row.it)} — {gap_text(row.marketing, row.it)}."
     )
 
 
@@ -216,41 +278,63 @@ def _level_fact(row: SideLevels, *, rotating: bool) -> tuple[str, str]:
         if rotating
         else ""
     )
-    return (
-        label,
-        f"Marketing {row.marketing:.1f} · IT {row.it:.1f} · gap {abs(row.gap):.1f}",
-    )
+    return label, levels_text(row.marketing, row.it)
 
 
 def _nudge_blocks(nudge: Nudge) -> list[Block]:
+    stronger = "Stronger next step" if nudge.escalation is not None else "Next step"
     return [
-        Text(f"**Next step — imperative {nudge.imperative.label}:** {nudge.action}"),
+        Text(f"**{stronger} — imperative {nudge.imperative.label}:** {nudge.action}"),
         Context(f"Why this one: {_why(nudge)}."),
     ]
+
+
+def no_step_text(why: NoStep) -> str:
+    """One line saying why a summary carries no next step."""
+    held = why.held
+    if why.kind == "repeat" and held is not None:
+        since = f"pulse #{why.given_in}" if why.given_in else "a recent pulse"
+        return (
+            f"none new this week — the {_why(held)}, and {since} already suggested: "
+            f"“{held.short}” Give it time; a nudge is not repeated within four weeks."
+        )
+    return (
+        "none needed this week — no gap is a point or wider, no side's answer is at 3.0 or "
+        "below, and the levers agree."
+    )
 
 
 def _why(nudge: Nudge) -> str:
     metric = METRICS[nudge.rule.metric]
     if nudge.rule.positive:
-        return f"every component is at {percent(nudge.value)} or more"
+        return f"every component is at {percent(nudge.value)} or more, and every gap is narrow"
     value = _value(metric, abs(nudge.value) if metric.unit == "points" else nudge.value)
     limit = _value(
         metric, abs(nudge.rule.threshold) if metric.unit == "points" else nudge.rule.threshold
     )
     direction = "at or above" if metric.better == "lower" else "at or below"
+    persistent = nudge.escalation
+    if persistent is not None:
+        pulses = ", ".join(f"#{n}" for n in persistent.pulses)
+        side = "IT" if persistent.lower is Side.IT else "marketing"
+        return (
+            f"{metric.label} {value}, {direction} {limit} for the third pulse running "
+            f"({pulses}), {side} lower each time"
+        )
     return f"{metric.label} {value}, {direction} {limit}"
 
 
 def _value(metric: Metric, value: float) -> str:
     if metric.unit == "points":
-        return f"{value:.1f} points"
+        return f"{number(value)} points"
     if metric.unit == "share":
         return percent(value)
-    return f"{value:.1f}"
+    return number(value)
 
 
 def follow_up_text(f: FollowUp) -> str:
-    """Whether the measure the last nudge targeted moved the right way, and by how much."""
+    """Whether the measure the last nudge targeted moved the right way, and by how much. The
+    printed change is the difference of the printed values, so the line always adds up."""
     where = f" (pulse #{f.given_in})" if f.given_in else ""
     head = f"Last nudge{where}, imperative {f.imperative.label}: "
     metric = f.metric
@@ -260,28 +344,32 @@ def follow_up_text(f: FollowUp) -> str:
     before, after = f.before, f.after
     if metric.unit == "points":  # a gap: its size is what matters, not which side leads
         before, after = abs(before), abs(after)
-    delta = after - before
-    start = f"{before:.1f}" if metric.unit == "points" else _value(metric, before)
     base = (
-        f"the mean of the {plural(f.baseline_pulses, 'pulse')} before the nudge"
-        if f.baseline_pulses
-        else "the nudge's own pulse"
+        f"the mean of the {f.baseline_pulses} pulses before the nudge"
+        if f.baseline_pulses > 1
+        else ("the pulse before the nudge" if f.baseline_pulses else "the nudge's own pulse")
     )
-    if not f.clear:
+    if metric.unit == "share":
+        start, end, moved = percent(before), percent(after), ""
+        same = start == end
+    else:
+        start, end, delta = printed_change(before, after)
+        moved, same = f" ({delta})", start == end
+    unit = " points" if metric.unit == "points" else ""
+    if not f.clear or same:
         return head + (
-            f"no clear change yet: the {metric.label} is {_value(metric, after)} against "
-            f"{start} in {base}, within what chance alone moves it."
+            f"no clear change yet: the {metric.label} is {end}{unit} against "
+            f"{start}{unit} in {base}, within what chance alone moves it."
         )
-    improved = (delta < 0) == (metric.better == "lower")
+    improved = (after < before) == (metric.better == "lower")
     verb = (
         ("narrowed" if improved else "widened")
         if metric.unit == "points"
-        else ("rose" if delta > 0 else "fell")
+        else ("rose" if after > before else "fell")
     )
-    amount = "" if metric.unit == "share" else f" ({signed(delta, digits=1)})"
     return (
-        head + f"the {metric.label} {verb} from {start} to "
-        f"{_value(metric, after)}{amount}"
+        head
+        + f"the {metric.label} {verb} from {start} to {end}{unit}{moved}"
         + (" — good progress." if improved else ".")
         + f" Compared with {base}, beyond chance."
     )

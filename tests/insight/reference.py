@@ -58,4 +58,5 @@ def score(week: Answers) -> int:
 
 def on_scale(week: Answers, side: str, role: str) -> str:
     """The side's average answer on the 1–5 scale, as the summary prints it."""
-    return f"{float(1 + 4 * level(week, side, role)):.1f}"
+    tenths = math.floor((1 + 4 * level(week, side, role)) * 10 + Fraction(1, 2))  # half up
+    return f"{tenths // 10}.{tenths % 10}"

@@ -66,7 +66,7 @@ async def test_the_digest_puts_the_biggest_drop_first(
     assert drop < 0
     assert f"**#campaigns** · **{reference.score(bad)}/100** (−{-drop})" in lines[0]
     assert "Pulse #2: marketing 3 · IT 3 answered" in lines[0]
-    assert "Next: _" in lines[0]
+    assert "Next step (pulse #2): _" in lines[0]
     assert "(+" in lines[1]
     assert lines[2] == "**#data** · pulse #1: not enough answers yet (1 of 3 per side)."
     text = sent.card.text()
@@ -83,9 +83,23 @@ async def test_a_digest_names_the_nudge_the_channel_was_given(
     await core.digests.send(team.admin.actor.person)
     digest = messenger.posts[-1].card.text()
     assert (
-        "Next: _5 · Build trust by trusting_ — Marketing: invite IT to your next retro and let "
-        "them own one decision." in digest
+        "Next step (pulse #1): _5 · Build trust by trusting_ — Marketing: invite IT to your next "
+        "retro and let them own one decision." in digest
     )
+
+
+async def test_a_digest_says_when_its_next_step_came_from_an_earlier_pulse(
+    core: Core, messenger: RecordingMessenger, clock: FakeClock
+) -> None:
+    """The issue: the digest quoted an older pulse's nudge as if it were this week's."""
+    team = await staffed(await channel(core, messenger, clock, "C1", "campaigns"), m=3, i=3)
+    await team.week(uniform(HIGH, {**HIGH, "trust": "1"}, m=3, i=3))
+    second = await team.week(uniform(HIGH, {**HIGH, "trust": "4"}, m=3, i=3))
+    assert "Next step —" not in second.text()  # pulse #2 gave no new nudge
+    await core.digests.send(team.admin.actor.person)
+    digest = messenger.posts[-1].card.text()
+    assert "Next step still open (from pulse #1): _5 · Build trust by trusting_" in digest
+    assert "Next step (pulse #2)" not in digest
 
 
 async def test_a_channel_with_no_closed_pulse_says_so(

@@ -31,12 +31,13 @@ async def test_export_rows_follow_the_formula_and_the_threshold(team: Team) -> N
     assert first["status"] == "published"
     assert first["score"] == str(reference.score(week1))
     assert first["respondents_marketing"] == "3" and first["respondents_it"] == "3"
-    assert first["component_trust"] == f"{100 * float(reference.component(week1, 'trust')):.1f}"
-    assert first["component_lever"] == "0.0"
-    assert first["level_marketing_trust"] == "5.00" and first["level_it_trust"] == "3.00"
-    assert first["gap_trust"] == "2.00"
+    assert first["component_trust"] == f"{100 * float(reference.component(week1, 'trust')):.4f}"
+    assert first["component_lever"] == "0.0000"
+    assert first["level_marketing_trust"] == "5.0000" and first["level_it_trust"] == "3.0000"
+    assert first["gap_trust"] == "2.0000"
     assert (
-        first["lever_marketing_speed_pct"] == "100.0" and first["lever_it_privacy_pct"] == "100.0"
+        first["lever_marketing_speed_pct"] == "100.0000"
+        and first["lever_it_privacy_pct"] == "100.0000"
     )
     assert first["rotating_imperative"] == "1" and first["imperative_5"] != ""
     assert second["status"] == "withheld: not enough answers yet (2 of 3 per side)"

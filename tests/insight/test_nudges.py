@@ -93,6 +93,10 @@ def test_every_rule_is_complete_data() -> None:
         "lever_split",
         "lever_versus",
         "score",
+        "Item_higher",
+        "item_higher",
+        "Item_lower",
+        "item_lower",
     }
     for rule in RULES:
         assert rule.imperative in IMPERATIVES

@@ -316,6 +316,21 @@ async def _profiler(srv: Server, profile: str | None) -> asyncio.subprocess.Proc
     )
 
 
+@dataclass
+class Outcome:
+    """What the timed rounds left behind, read while the servers still ran."""
+
+    bots: list[Run]
+    floors: list[Run]
+    clicks: list[Click]
+    blocks: list[dict[str, Any]]
+    problems: list[str]  # answers Slack would refuse
+    stored: dict[tuple[str, str], str]
+    created: int  # new votes the server counted
+    where: str  # where the server's time per click went
+    rss: float
+
+
 async def run(
     backend: str,
     clients: int,
@@ -338,75 +353,122 @@ async def run(
     crowds = [[f"U{r}-{i:05d}" for i in range(people)] for r in range(rounds)]
     warm = [f"W{i:05d}" for i in range(clients * 5)]
     cpu = CpuLoad()
-    bots: list[Run] = []
-    floors: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        async with fresh_database(backend, folder, "bp_bench_clicks") as url:
-            await seed_channels(url, channels)
-            env = serve_env(url, fake.api_url, fake.workspace(TEAM).token, SIGNING_SECRET)
-            async with (
-                server(bridgepulse("serve"), env, log=folder / "serve.log") as srv,
-                bare_bolt(fake, folder) as bare,
-            ):
-                ws = await setup_poll(srv, fake, [u for crowd in crowds for u in crowd] + warm)
-                blocks = ws.poll_message().blocks
-                events, floor_url = f"{srv.url}/slack/events", f"{bare.url}/slack/events"
-                warmup = make_clicks(ws, warm, blocks)
-                await drive(events, warmup, clients=clients, fake=fake)
-                await drive(floor_url, warmup, clients=clients, fake=None)
-                clicks: list[Click] = []
-                for crowd in crowds:  # alternate, so both meet the same machine load
-                    round_clicks = make_clicks(ws, crowd, blocks)
-                    floors.append(
-                        await _busy(
-                            bare, drive(floor_url, round_clicks, clients=clients, fake=None)
-                        )
-                    )
-                    spy = await _profiler(srv, profile if not bots else None)
-                    bots.append(
-                        await _busy(srv, drive(events, round_clicks, clients=clients, fake=fake))
-                    )
-                    if spy is not None:
-                        spy.send_signal(2)
-                        await spy.wait()
-                    clicks += round_clicks
-                problems = fake.check_answers()
-                stored = await counted_answers(url)
-                created, where = await server_metrics(srv.url)
-                rss = srv.peak_rss_mb()
+        outcome = await _served(
+            backend,
+            fake,
+            Path(tmp),
+            crowds,
+            warm,
+            channels=channels,
+            clients=clients,
+            profile=profile,
+        )
     await fake.close()
     busy = cpu.busy_percent()
-    _report(result, bots, floors, clients)
-    result.notes.append(where)
-    expected = (sum(map(len, crowds)) + len(warm)) * len(vote_actions(blocks))
+    _report(result, outcome.bots, outcome.floors, clients)
+    result.notes.append(outcome.where)
+    expected = (sum(map(len, crowds)) + len(warm)) * len(vote_actions(outcome.blocks))
+    _report_once(result, outcome, fake, expected=expected)
+    result.add(
+        f"server peak RSS, {channels:,} channels scheduled, under the vote load",
+        outcome.rss,
+        "MB",
+        "< 250 MB",
+        outcome.rss < 250,
+        "VmHWM of the `bridgepulse serve` process",
+    )
+    result.notes.append(f"machine CPU busy {busy:.0f}% during the run; {load_average()}")
+    return result
+
+
+async def _served(
+    backend: str,
+    fake: TrackingSlack,
+    folder: Path,
+    crowds: list[list[str]],
+    warm: list[str],
+    *,
+    channels: int,
+    clients: int,
+    profile: str | None,
+) -> Outcome:
+    """Start both servers on a fresh database with `channels` seeded, run the rounds, and read
+    what they stored and counted before the servers stop."""
+    async with fresh_database(backend, folder, "bp_bench_clicks") as url:
+        await seed_channels(url, channels)
+        env = serve_env(url, fake.api_url, fake.workspace(TEAM).token, SIGNING_SECRET)
+        async with (
+            server(bridgepulse("serve"), env, log=folder / "serve.log") as srv,
+            bare_bolt(fake, folder) as bare,
+        ):
+            ws = await setup_poll(srv, fake, [u for crowd in crowds for u in crowd] + warm)
+            blocks = ws.poll_message().blocks
+            bots, floors, clicks = await _rounds(
+                srv, bare, fake, ws, blocks, crowds, warm, clients=clients, profile=profile
+            )
+            problems = fake.check_answers()
+            stored = await counted_answers(url)
+            created, where = await server_metrics(srv.url)
+            rss = srv.peak_rss_mb()
+    return Outcome(bots, floors, clicks, blocks, problems, stored, created, where, rss)
+
+
+async def _rounds(
+    srv: Server,
+    bare: Server,
+    fake: TrackingSlack,
+    ws: SlackWorkspace,
+    blocks: list[dict[str, Any]],
+    crowds: list[list[str]],
+    warm: list[str],
+    *,
+    clients: int,
+    profile: str | None,
+) -> tuple[list[Run], list[Run], list[Click]]:
+    """A warm-up, then one timed round per crowd on each server: (BridgePulse's runs, bare
+    Bolt's runs, every timed click)."""
+    events, floor_url = f"{srv.url}/slack/events", f"{bare.url}/slack/events"
+    warmup = make_clicks(ws, warm, blocks)
+    await drive(events, warmup, clients=clients, fake=fake)
+    await drive(floor_url, warmup, clients=clients, fake=None)
+    bots: list[Run] = []
+    floors: list[Run] = []
+    clicks: list[Click] = []
+    for crowd in crowds:  # alternate, so both meet the same machine load
+        round_clicks = make_clicks(ws, crowd, blocks)
+        floors.append(await _busy(bare, drive(floor_url, round_clicks, clients=clients, fake=None)))
+        spy = await _profiler(srv, profile if not bots else None)
+        bots.append(await _busy(srv, drive(events, round_clicks, clients=clients, fake=fake)))
+        if spy is not None:
+            spy.send_signal(2)
+            await spy.wait()
+        clicks += round_clicks
+    return bots, floors, clicks
+
+
+def _report_once(
+    result: BenchResult, outcome: Outcome, fake: TrackingSlack, *, expected: int
+) -> None:
+    """Every click counted exactly once: stored, counted, answered and acknowledged once."""
+    bots, clicks, problems = outcome.bots, outcome.clicks, outcome.problems
     statuses = {200: sum(b.statuses.get(200, 0) for b in bots)}
     once = (
         not problems
-        and len(stored) == expected
-        and created == expected
+        and len(outcome.stored) == expected
+        and outcome.created == expected
         and all(len(fake.responses[c.response_url.rsplit("/", 1)[1]]) == 1 for c in clicks)
         and statuses == {200: len(clicks)} == {200: sum(sum(b.statuses.values()) for b in bots)}
     )
     result.add(
         "every click counted exactly once",
-        float(len(stored)),
+        float(len(outcome.stored)),
         "answers",
         f"= {expected} clicks",
         once,
-        f"{created} counted as new votes; one answer per click; every click HTTP 200; "
+        f"{outcome.created} counted as new votes; one answer per click; every click HTTP 200; "
         f"{len(problems)} answers Slack would refuse" + (f" ({problems[0]})" if problems else ""),
     )
-    result.add(
-        f"server peak RSS, {channels:,} channels scheduled, under the vote load",
-        rss,
-        "MB",
-        "< 250 MB",
-        rss < 250,
-        "VmHWM of the `bridgepulse serve` process",
-    )
-    result.notes.append(f"machine CPU busy {busy:.0f}% during the run; {load_average()}")
-    return result
 
 
 def _report(result: BenchResult, bots: list[Run], floors: list[Run], clients: int) -> None:

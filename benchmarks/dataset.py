@@ -137,6 +137,16 @@ def load_sqlite(path: str, shape: Shape, *, seed: int = 7) -> None:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
     db.execute("DROP INDEX IF EXISTS ix_answer_respondent")
+    _sqlite_channels(db, shape)
+    _sqlite_history(db, shape, seed=seed)
+    db.execute("CREATE INDEX ix_answer_respondent ON answer (respondent)")
+    db.execute("ANALYZE")
+    db.commit()
+    db.close()
+
+
+def _sqlite_channels(db: sqlite3.Connection, shape: Shape) -> None:
+    """The workspaces (500 channels each) and their channels."""
     now = START.strftime(_SQLITE_TIME)
     workspaces = (shape.channels + WORKSPACE_SIZE - 1) // WORKSPACE_SIZE
     db.executemany(
@@ -152,27 +162,14 @@ def load_sqlite(path: str, shape: Shape, *, seed: int = 7) -> None:
             for c in range(shape.channels)
         ],
     )
+
+
+def _sqlite_history(db: sqlite3.Connection, shape: Shape, *, seed: int) -> None:
+    """Every channel's polls and answers, committed every 500 channels and at the end."""
     poll_id = 0
     for data in generate(shape, seed=seed):
-        ids = {}
-        rows = []
-        for c, n, rot, opened, closes, closed, period, score, result in data.polls:
-            poll_id += 1
-            ids[n] = poll_id
-            rows.append(
-                (
-                    poll_id,
-                    c + 1,
-                    n,
-                    rot,
-                    opened.strftime(_SQLITE_TIME),
-                    closes.strftime(_SQLITE_TIME),
-                    closed.strftime(_SQLITE_TIME) if closed else None,
-                    period,
-                    score,
-                    result,
-                )
-            )
+        rows, ids = _sqlite_polls(data, first_id=poll_id + 1)
+        poll_id += len(rows)
         db.executemany(
             "INSERT INTO poll (id, channel_id, number, question_set, question_set_version,"
             " rotating_imperative, opened_at, closes_at, closed_at, period, timezone, score,"
@@ -190,14 +187,80 @@ def load_sqlite(path: str, shape: Shape, *, seed: int = 7) -> None:
         if data.index % 500 == 499:
             db.commit()
     db.commit()
-    db.execute("CREATE INDEX ix_answer_respondent ON answer (respondent)")
-    db.execute("ANALYZE")
-    db.commit()
-    db.close()
+
+
+def _sqlite_polls(
+    data: ChannelData, *, first_id: int
+) -> tuple[list[tuple[Any, ...]], dict[int, int]]:
+    """A channel's poll rows, numbered on from `first_id`, and poll number → row id."""
+    ids = {}
+    rows = []
+    for poll_id, (c, n, rot, opened, closes, closed, period, score, result) in enumerate(
+        data.polls, start=first_id
+    ):
+        ids[n] = poll_id
+        rows.append(
+            (
+                poll_id,
+                c + 1,
+                n,
+                rot,
+                opened.strftime(_SQLITE_TIME),
+                closes.strftime(_SQLITE_TIME),
+                closed.strftime(_SQLITE_TIME) if closed else None,
+                period,
+                score,
+                result,
+            )
+        )
+    return rows, ids
 
 
 #: index builds over 25 million answers outlast the engine's 30-second command timeout
 BUILD_TIMEOUT = 3600.0
+#: asyncpg's connection (asyncpg ships no type hints)
+Pg = Any
+#: every flush COPYs the polls and answers gathered so far once they pass this many answers
+FLUSH_ANSWERS = 200_000
+
+CHANNEL_COLUMNS = (
+    "id",
+    "workspace_id",
+    "external_id",
+    "name",
+    "question_set",
+    "schedule_weekday",
+    "schedule_time",
+    "schedule_timezone",
+    "schedule_open_days",
+    "paused",
+    "created_at",
+    "updated_at",
+)
+POLL_COLUMNS = (
+    "id",
+    "channel_id",
+    "number",
+    "question_set",
+    "question_set_version",
+    "rotating_imperative",
+    "opened_at",
+    "closes_at",
+    "closed_at",
+    "period",
+    "timezone",
+    "score",
+    "result",
+)
+ANSWER_COLUMNS = (
+    "poll_id",
+    "respondent",
+    "side",
+    "question_id",
+    "value",
+    "answered_at",
+    "updated_at",
+)
 
 
 async def load_postgres(engine: AsyncEngine, shape: Shape, *, seed: int = 7) -> None:
@@ -208,127 +271,122 @@ async def load_postgres(engine: AsyncEngine, shape: Shape, *, seed: int = 7) -> 
         assert pg is not None
         await pg.execute("DROP INDEX IF EXISTS ix_answer_respondent")
         await pg.execute("ALTER TABLE answer DROP CONSTRAINT IF EXISTS uq_answer")
-        workspaces = (shape.channels + WORKSPACE_SIZE - 1) // WORKSPACE_SIZE
-        await pg.copy_records_to_table(
-            "workspace",
-            columns=["id", "platform", "external_id", "created_at"],
-            records=[(w + 1, "slack", f"T{w:04d}", START) for w in range(workspaces)],
-        )
-        await pg.copy_records_to_table(
-            "channel",
-            columns=[
-                "id",
-                "workspace_id",
-                "external_id",
-                "name",
-                "question_set",
-                "schedule_weekday",
-                "schedule_time",
-                "schedule_timezone",
-                "schedule_open_days",
-                "paused",
-                "created_at",
-                "updated_at",
-            ],
-            records=[
-                (
-                    c + 1,
-                    c // WORKSPACE_SIZE + 1,
-                    f"C{c:05d}",
-                    f"team-{c:05d}",
-                    "default",
-                    0,
-                    "09:00",
-                    "UTC",
-                    3,
-                    False,
-                    START,
-                    START,
-                )
-                for c in range(shape.channels)
-            ],
-        )
-        poll_id = 0
-        poll_rows: list[tuple[Any, ...]] = []
-        answer_rows: list[tuple[Any, ...]] = []
-        for data in generate(shape, seed=seed):
-            ids = {}
-            for c, n, rot, opened, closes, closed, period, score, result in data.polls:
-                poll_id += 1
-                ids[n] = poll_id
-                poll_rows.append(
-                    (
-                        poll_id,
-                        c + 1,
-                        n,
-                        "default",
-                        1,
-                        rot,
-                        opened,
-                        closes,
-                        closed,
-                        period,
-                        "UTC",
-                        score,
-                        result,
-                    )
-                )
-            answer_rows += [
-                (ids[n], rid, side, q, v, at, at) for (_c, n, rid, side, q, v, at) in data.answers
-            ]
-            if len(answer_rows) > 200_000 or data.index == shape.channels - 1:
-                await pg.copy_records_to_table(
-                    "poll",
-                    columns=[
-                        "id",
-                        "channel_id",
-                        "number",
-                        "question_set",
-                        "question_set_version",
-                        "rotating_imperative",
-                        "opened_at",
-                        "closes_at",
-                        "closed_at",
-                        "period",
-                        "timezone",
-                        "score",
-                        "result",
-                    ],
-                    records=poll_rows,
-                    timeout=BUILD_TIMEOUT,
-                )
-                await pg.copy_records_to_table(
-                    "answer",
-                    columns=[
-                        "poll_id",
-                        "respondent",
-                        "side",
-                        "question_id",
-                        "value",
-                        "answered_at",
-                        "updated_at",
-                    ],
-                    records=answer_rows,
-                    timeout=BUILD_TIMEOUT,
-                )
-                poll_rows, answer_rows = [], []
-        for table, column in (
-            ("workspace", "id"),
-            ("channel", "id"),
-            ("poll", "id"),
-            ("answer", "id"),
-        ):
-            await pg.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
-                f"(SELECT max({column}) FROM {table}))"
+        await _pg_channels(pg, shape)
+        await _pg_history(pg, shape, seed=seed)
+        await _pg_reset_sequences(pg)
+        await _pg_finish(pg)
+
+
+async def _pg_channels(pg: Pg, shape: Shape) -> None:
+    """The workspaces (500 channels each) and their channels."""
+    workspaces = (shape.channels + WORKSPACE_SIZE - 1) // WORKSPACE_SIZE
+    await pg.copy_records_to_table(
+        "workspace",
+        columns=["id", "platform", "external_id", "created_at"],
+        records=[(w + 1, "slack", f"T{w:04d}", START) for w in range(workspaces)],
+    )
+    await pg.copy_records_to_table(
+        "channel",
+        columns=list(CHANNEL_COLUMNS),
+        records=[
+            (
+                c + 1,
+                c // WORKSPACE_SIZE + 1,
+                f"C{c:05d}",
+                f"team-{c:05d}",
+                "default",
+                0,
+                "09:00",
+                "UTC",
+                3,
+                False,
+                START,
+                START,
             )
-        await pg.execute(
-            "ALTER TABLE answer ADD CONSTRAINT uq_answer UNIQUE (poll_id, respondent, question_id) "
-            "INCLUDE (side, value)",
-            timeout=BUILD_TIMEOUT,
+            for c in range(shape.channels)
+        ],
+    )
+
+
+async def _pg_history(pg: Pg, shape: Shape, *, seed: int) -> None:
+    """Every channel's polls and answers, COPYed in batches of about `FLUSH_ANSWERS` answers."""
+    poll_id = 0
+    poll_rows: list[tuple[Any, ...]] = []
+    answer_rows: list[tuple[Any, ...]] = []
+    for data in generate(shape, seed=seed):
+        rows, ids = _pg_polls(data, first_id=poll_id + 1)
+        poll_id += len(rows)
+        poll_rows += rows
+        answer_rows += [
+            (ids[n], rid, side, q, v, at, at) for (_c, n, rid, side, q, v, at) in data.answers
+        ]
+        if len(answer_rows) > FLUSH_ANSWERS or data.index == shape.channels - 1:
+            await _pg_flush(pg, poll_rows, answer_rows)
+            poll_rows, answer_rows = [], []
+
+
+def _pg_polls(data: ChannelData, *, first_id: int) -> tuple[list[tuple[Any, ...]], dict[int, int]]:
+    """A channel's poll rows, numbered on from `first_id`, and poll number → row id."""
+    ids = {}
+    rows: list[tuple[Any, ...]] = []
+    for poll_id, (c, n, rot, opened, closes, closed, period, score, result) in enumerate(
+        data.polls, start=first_id
+    ):
+        ids[n] = poll_id
+        rows.append(
+            (
+                poll_id,
+                c + 1,
+                n,
+                "default",
+                1,
+                rot,
+                opened,
+                closes,
+                closed,
+                period,
+                "UTC",
+                score,
+                result,
+            )
         )
+    return rows, ids
+
+
+async def _pg_flush(
+    pg: Pg, poll_rows: list[tuple[Any, ...]], answer_rows: list[tuple[Any, ...]]
+) -> None:
+    await pg.copy_records_to_table(
+        "poll", columns=list(POLL_COLUMNS), records=poll_rows, timeout=BUILD_TIMEOUT
+    )
+    await pg.copy_records_to_table(
+        "answer", columns=list(ANSWER_COLUMNS), records=answer_rows, timeout=BUILD_TIMEOUT
+    )
+
+
+async def _pg_reset_sequences(pg: Pg) -> None:
+    """Id sequences past the COPYed ids, so later inserts (the benchmark's own) get new ones."""
+    for table, column in (
+        ("workspace", "id"),
+        ("channel", "id"),
+        ("poll", "id"),
+        ("answer", "id"),
+    ):
         await pg.execute(
-            "CREATE INDEX ix_answer_respondent ON answer (respondent)", timeout=BUILD_TIMEOUT
+            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+            f"(SELECT max({column}) FROM {table}))"
         )
-        # as autovacuum would in time: the visibility map lets answer reads skip the heap
-        await pg.execute("VACUUM ANALYZE", timeout=BUILD_TIMEOUT)
+
+
+async def _pg_finish(pg: Pg) -> None:
+    """The answer constraint and index dropped for the load, built again; then statistics."""
+    await pg.execute(
+        "ALTER TABLE answer ADD CONSTRAINT uq_answer UNIQUE (poll_id, respondent, question_id) "
+        "INCLUDE (side, value)",
+        timeout=BUILD_TIMEOUT,
+    )
+    await pg.execute(
+        "CREATE INDEX ix_answer_respondent ON answer (respondent)", timeout=BUILD_TIMEOUT
+    )
+    # as autovacuum would in time: the visibility map lets answer reads skip the heap
+    await pg.execute("VACUUM ANALYZE", timeout=BUILD_TIMEOUT)

@@ -158,18 +158,38 @@ async def measure(
         f"{shape.respondents} respondents × 4 answers = {shape.answers:,} answers",
         flush=True,
     )
-    url, load_seconds = await prepare(backend, shape, reuse=reuse)
-    if load_seconds is not None:
-        result.notes.append(
-            f"generated and loaded {shape.answers:,} answers in {load_seconds:.0f} s"
-        )
-        print(f"  loaded in {load_seconds:.0f} s", flush=True)
+    url = await _loaded(result, backend, shape, reuse=reuse)
     engine = create_engine(url)
     await reset_week(engine)
     if cold:
         result.notes.append(await evict(engine))
     result.notes.append(await cache_note(engine))
     repo = SqlRepository(engine)
+    core = _core(repo, shape)
+    settle_after_startup()  # as `bridgepulse serve` does after start-up (see server/app.py)
+    await _alignment(result, core, shape, samples=samples)
+    await _digests(result, core, shape)
+    await _close_step(result, core, repo)
+    await close_in_bulk(core)
+    await _summaries(result, core)
+    await reset_week(engine)
+    result.notes += await _first_plans(engine, backend, repo)
+    await engine.dispose()
+    return result
+
+
+async def _loaded(result: BenchResult, backend: str, shape: Shape, *, reuse: bool) -> str:
+    """The loaded database's URL; how long the load took goes in the notes."""
+    url, load_seconds = await prepare(backend, shape, reuse=reuse)
+    if load_seconds is not None:
+        result.notes.append(
+            f"generated and loaded {shape.answers:,} answers in {load_seconds:.0f} s"
+        )
+        print(f"  loaded in {load_seconds:.0f} s", flush=True)
+    return url
+
+
+def _core(repo: SqlRepository, shape: Shape) -> Core:
     messenger = MembershipMessenger(shape.respondents)
     deps = Deps(
         repo=repo,
@@ -178,10 +198,12 @@ async def measure(
         k=5,
         messengers={"slack": messenger},
     )
-    core = Core(deps)
-    settle_after_startup()  # as `bridgepulse serve` does after start-up (see server/app.py)
+    return Core(deps)
+
+
+async def _alignment(result: BenchResult, core: Core, shape: Shape, *, samples: int) -> None:
+    """`/alignment` in random channels, one after another, after 50 to warm up."""
     rng = random.Random(1)
-    workspaces = (shape.channels + WORKSPACE_SIZE - 1) // WORKSPACE_SIZE
 
     async def alignment(index: int) -> float:
         ref = ChannelRef("slack", f"T{index // WORKSPACE_SIZE:04d}", f"C{index:05d}")
@@ -206,6 +228,10 @@ async def measure(
         f"p50 {p50:.1f} ms, {samples} random channels, sequential",
     )
 
+
+async def _digests(result: BenchResult, core: Core, shape: Shape) -> None:
+    """The manager's digest of each of the first five workspaces (500 channels each)."""
+    workspaces = (shape.channels + WORKSPACE_SIZE - 1) // WORKSPACE_SIZE
     digest_times = []
     for w in range(min(5, workspaces)):
         person = PersonRef("slack", f"T{w:04d}", MANAGER)
@@ -224,6 +250,9 @@ async def measure(
         f"median {sorted(digest_times)[len(digest_times) // 2]:.2f} s",
     )
 
+
+async def _close_step(result: BenchResult, core: Core, repo: SqlRepository) -> None:
+    """The scheduler's close step over `CLOSE_SAMPLE` channels."""
     sample = (await repo.scheduled_channels())[:CLOSE_SAMPLE]
     started = time.perf_counter()
     durations = await production_close(core, sample)
@@ -238,7 +267,10 @@ async def measure(
         f"nudge and chart, delivery records, post to an in-memory platform; p50 "
         f"{percentile(durations, 50) * 1000:.0f} ms per channel",
     )
-    await close_in_bulk(core)
+
+
+async def _summaries(result: BenchResult, core: Core) -> None:
+    """Every channel's weekly summary, once the week's polls are closed."""
     started = time.perf_counter()
     computed = await all_summaries(core)
     total = time.perf_counter() - started
@@ -251,15 +283,15 @@ async def measure(
         "after the week's polls closed: each channel's summary (12-pulse trend, widest gap, "
         "nudge and follow-up, study comparison) from batched reads, 500 channels a batch",
     )
-    await reset_week(engine)
 
+
+async def _first_plans(engine: AsyncEngine, backend: str, repo: SqlRepository) -> list[str]:
+    """The hot reads' query plans, for the first channel and its open poll."""
     first = await repo.get_channel(channel_id=1)
     assert first is not None
     open_poll = await repo.open_poll(channel_id=first.id)
     assert open_poll is not None
-    result.notes += await plans(engine, backend, first.id, open_poll.id)
-    await engine.dispose()
-    return result
+    return await plans(engine, backend, first.id, open_poll.id)
 
 
 async def cache_note(engine: AsyncEngine) -> str:

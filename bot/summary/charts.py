@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -72,8 +73,18 @@ def draw(points: Sequence[ChartPoint]) -> Figure:
     fig.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.13, hspace=0.12)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     xs = list(range(len(points)))
+    _score_line(top, xs, points)
+    _score_labels(top, xs, points)
+    _side_lines(bottom, xs, points)
+    _pulse_labels(bottom, xs, points)
+    _style(top, bottom)
+    return fig
+
+
+def _score_line(ax: Axes, xs: list[int], points: Sequence[ChartPoint]) -> None:
+    """The score's line over its shaded 90% band (the upper panel)."""
     scores = [_nan(p.score) for p in points]
-    top.fill_between(
+    ax.fill_between(
         xs,
         [_nan(p.low) for p in points],
         [_nan(p.high) for p in points],
@@ -82,10 +93,14 @@ def draw(points: Sequence[ChartPoint]) -> Figure:
         linewidth=0,
         label="90% range",
     )
-    top.plot(xs, scores, color=SCORE_COLOUR, linewidth=2.5, marker="o", markersize=7)
+    ax.plot(xs, scores, color=SCORE_COLOUR, linewidth=2.5, marker="o", markersize=7)
+
+
+def _score_labels(ax: Axes, xs: list[int], points: Sequence[ChartPoint]) -> None:
+    """Each score written above its point, and the upper panel's 0–100 axis."""
     for x, p in zip(xs, points, strict=True):
         if p.score is not None:
-            top.annotate(
+            ax.annotate(
                 str(p.score),
                 (x, p.score),
                 textcoords="offset points",
@@ -95,28 +110,37 @@ def draw(points: Sequence[ChartPoint]) -> Figure:
                 color=SCORE_COLOUR,
                 fontweight="bold",
             )
-    top.set_ylim(0, 109)
-    top.set_yticks([0, 25, 50, 75, 100])
-    top.set_ylabel("Alignment score", fontsize=11)
+    ax.set_ylim(0, 109)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    ax.set_ylabel("Alignment score", fontsize=11)
 
+
+def _side_lines(ax: Axes, xs: list[int], points: Sequence[ChartPoint]) -> None:
+    """Marketing's and IT's average answers, the gap between them shaded (the lower panel)."""
     marketing = [_nan(p.marketing) for p in points]
     it = [_nan(p.it) for p in points]
-    bottom.fill_between(xs, marketing, it, color="#cccccc", alpha=0.5, linewidth=0)
-    bottom.plot(xs, marketing, color=MARKETING_COLOUR, linewidth=2, marker="s", label="Marketing")
-    bottom.plot(xs, it, color=IT_COLOUR, linewidth=2, marker="^", label="IT")
-    bottom.set_ylim(1, 5)
-    bottom.set_yticks([1, 2, 3, 4, 5])
-    bottom.set_ylabel("Average answer (1–5)", fontsize=11)
-    bottom.legend(loc="lower left", fontsize=10, ncols=2, frameon=False)
+    ax.fill_between(xs, marketing, it, color="#cccccc", alpha=0.5, linewidth=0)
+    ax.plot(xs, marketing, color=MARKETING_COLOUR, linewidth=2, marker="s", label="Marketing")
+    ax.plot(xs, it, color=IT_COLOUR, linewidth=2, marker="^", label="IT")
+    ax.set_ylim(1, 5)
+    ax.set_yticks([1, 2, 3, 4, 5])
+    ax.set_ylabel("Average answer (1–5)", fontsize=11)
+    ax.legend(loc="lower left", fontsize=10, ncols=2, frameon=False)
+
+
+def _pulse_labels(ax: Axes, xs: list[int], points: Sequence[ChartPoint]) -> None:
+    """The shared x axis: one label per pulse, its number over its date."""
     # every pulse keeps its date; one without figures is a gap in the lines, not a label
-    bottom.set_xticks(xs, [f"#{p.number}\n{p.date}" for p in points], fontsize=10)
+    ax.set_xticks(xs, [f"#{p.number}\n{p.date}" for p in points], fontsize=10)
     if len(xs) == 1:
-        bottom.set_xlim(-0.5, 0.5)
-    for ax in (top, bottom):
+        ax.set_xlim(-0.5, 0.5)
+
+
+def _style(*axes: Axes) -> None:
+    for ax in axes:
         ax.grid(axis="y", color="#e5e5e5")
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(labelsize=10)
-    return fig
 
 
 async def chart_png(points: Sequence[ChartPoint]) -> bytes:

@@ -111,9 +111,9 @@ def _require(value: str, name: str, what: str) -> None:
         raise ConfigError(f"{name}: required for {what}")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SlackAdapter:
-    """The running Slack side of BridgePulse."""
+    """The running Slack side of BridgePulse (built by `build_slack`)."""
 
     mode: SlackMode
     core: Core
@@ -163,8 +163,35 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         session, api_url=api_url, token=settings.slack_bot_token or None, pacer=pacer
     )
     oauth = _oauth_settings(settings, engine) if mode is SlackMode.OAUTH else None
+    bolt = _bolt_app(settings, client=client, oauth=oauth)
+    messenger = _messenger(settings, mode=mode, core=core, client=client, pacer=pacer, oauth=oauth)
+    background = Background(deps.telemetry)
+    reply_session = aiohttp.ClientSession()
+    replies = ReplyDelivery(messenger, reply_session, deps.telemetry)
+    clicks = _register_listeners(
+        bolt, core=core, messenger=messenger, replies=replies, background=background, oauth=oauth
+    )
+    routes = _routes(settings, bolt=bolt, core=core, clicks=clicks)
+    socket_mode = _socket_mode(settings, mode=mode, bolt=bolt, client=client)
+    log.info("Slack: %s, Web API at %s", mode.value, api_url)
+    return SlackAdapter(
+        mode=mode,
+        core=core,
+        bolt=bolt,
+        messenger=messenger,
+        session=session,
+        reply_session=reply_session,
+        background=background,
+        routes=routes,
+        socket_mode=socket_mode,
+    )
+
+
+def _bolt_app(
+    settings: Settings, *, client: AsyncWebClient, oauth: AsyncOAuthSettings | None
+) -> AsyncApp:
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_same_token_warning)
-    bolt = AsyncApp(
+    return AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret or None,
         oauth_settings=oauth,
@@ -173,11 +200,24 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         # listeners ack, then hand the slow part to `Background`, so Bolt need not poll for it
         process_before_response=True,
     )
+
+
+def _messenger(
+    settings: Settings,
+    *,
+    mode: SlackMode,
+    core: Core,
+    client: AsyncWebClient,
+    pacer: Pacer,
+    oauth: AsyncOAuthSettings | None,
+) -> SlackMessenger:
+    """The messenger, with the bot token from settings, or each workspace's installation."""
+    deps = core.deps
     tokens: TokenSource = StaticToken(settings.slack_bot_token)
     if oauth is not None and oauth.installation_store is not None:
         rotator = _token_rotation(oauth, client)
         tokens = InstalledTokens(oauth.installation_store, rotator, rotate_minutes=ROTATE_MINUTES)
-    messenger = SlackMessenger(
+    return SlackMessenger(
         client,
         tokens,
         conversations=deps.repo,
@@ -187,9 +227,19 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         # OAuth); a workspace's own app (one token) is exempt, and a 429 is honoured anyway.
         history_interval=HISTORY_INTERVAL if mode is SlackMode.OAUTH else 0.0,
     )
-    background = Background(deps.telemetry)
-    reply_session = aiohttp.ClientSession()
-    replies = ReplyDelivery(messenger, reply_session, deps.telemetry)
+
+
+def _register_listeners(
+    bolt: AsyncApp,
+    *,
+    core: Core,
+    messenger: SlackMessenger,
+    replies: ReplyDelivery,
+    background: Background,
+    oauth: AsyncOAuthSettings | None,
+) -> actions.Clicks:
+    """Register the click, command and event listeners (and the error counter) on Bolt."""
+    deps = core.deps
     clicks = actions.Clicks(core=core, replies=replies, background=background)
     # Clicks first: Bolt tries listeners in order, and clicks are most of the traffic.
     clicks.register(bolt)
@@ -205,26 +255,30 @@ async def build_slack(settings: Settings, *, core: Core, engine: AsyncEngine) ->
         installations=oauth.installation_store if oauth is not None else None,
     )
     _count_listener_errors(bolt, core)
-    routes = (
-        SlackRoutes(
-            bolt,
-            signature=SignatureCheck(settings.slack_signing_secret),
-            telemetry=deps.telemetry,
-            oauth=bolt.oauth_flow,
-            clicks=clicks,
-        )
-        if settings.slack_signing_secret
-        else None
+    return clicks
+
+
+def _routes(
+    settings: Settings, *, bolt: AsyncApp, core: Core, clicks: actions.Clicks
+) -> SlackRoutes | None:
+    """The HTTP routes, where Slack reaches us over HTTP (not in Socket Mode)."""
+    if not settings.slack_signing_secret:
+        return None
+    return SlackRoutes(
+        bolt,
+        signature=SignatureCheck(settings.slack_signing_secret),
+        telemetry=core.deps.telemetry,
+        oauth=bolt.oauth_flow,
+        clicks=clicks,
     )
-    socket_mode = (
-        AsyncSocketModeHandler(bolt, settings.slack_app_token, web_client=client)
-        if mode is SlackMode.SOCKET
-        else None
-    )
-    log.info("Slack: %s, Web API at %s", mode.value, api_url)
-    return SlackAdapter(
-        mode, core, bolt, messenger, session, reply_session, background, routes, socket_mode
-    )
+
+
+def _socket_mode(
+    settings: Settings, *, mode: SlackMode, bolt: AsyncApp, client: AsyncWebClient
+) -> AsyncSocketModeHandler | None:
+    if mode is not SlackMode.SOCKET:
+        return None
+    return AsyncSocketModeHandler(bolt, settings.slack_app_token, web_client=client)
 
 
 #: Where `mount` leaves the adapter on the aiohttp app (tests wait on `drain()` through it).

@@ -17,6 +17,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _create_slack_installations()
+    _create_slack_bots()
+    _create_slack_oauth_states()
+
+
+def _create_slack_installations() -> None:
     op.create_table(
         "slack_installations",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -52,6 +58,9 @@ def upgrade() -> None:
         "slack_installations",
         ["client_id", "enterprise_id", "team_id", "user_id", "installed_at"],
     )
+
+
+def _create_slack_bots() -> None:
     op.create_table(
         "slack_bots",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -76,6 +85,9 @@ def upgrade() -> None:
         "slack_bots",
         ["client_id", "enterprise_id", "team_id", "installed_at"],
     )
+
+
+def _create_slack_oauth_states() -> None:
     op.create_table(
         "slack_oauth_states",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),

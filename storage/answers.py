@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain import AnswerOutcome, AnswerRecord, ClickOrigin, Side
+from bot.domain import AnswerRecord, ClickOrigin
 from bot.ports import RecordedVote
 from bot.score.scoring import Participation
 from storage.base import ANSWER, CHANNEL, DELIVERY, POLL, SIDE, WORKSPACE, RepositoryBase, chunks
@@ -27,54 +27,6 @@ class SqlAnswers(RepositoryBase):
             upsert=self._upsert,
             postgres=self._pg,
         )
-
-    async def record_answer(
-        self,
-        *,
-        poll_id: int,
-        respondent: str,
-        side: Side | None,
-        question_id: str,
-        value: str,
-        at: datetime,
-    ) -> AnswerOutcome:
-        """One answer with a given side, in its own transaction. Not a core port (the core
-        votes through `record_vote`): it seeds answers for tests and tools."""
-        async with self._tx(write=True) as conn:
-            query = select(POLL.c.closed_at).where(POLL.c.id == poll_id)
-            if self._pg:  # a concurrent close waits for this vote to commit, and vice versa
-                query = query.with_for_update(read=True)
-            poll = (await conn.execute(query)).first()
-            if poll is None:
-                return AnswerOutcome.MISSING
-            if poll.closed_at is not None:
-                return AnswerOutcome.CLOSED
-            key = and_(
-                ANSWER.c.poll_id == poll_id,
-                ANSWER.c.respondent == respondent,
-                ANSWER.c.question_id == question_id,
-            )
-            before = (await conn.execute(select(ANSWER.c.value, ANSWER.c.side).where(key))).first()
-            side_value = side.value if side else None
-            if before is not None and before.value == value and before.side == side_value:
-                return AnswerOutcome.UNCHANGED
-            await conn.execute(
-                self._upsert(ANSWER)
-                .values(
-                    poll_id=poll_id,
-                    respondent=respondent,
-                    side=side_value,
-                    question_id=question_id,
-                    value=value,
-                    answered_at=at,
-                    updated_at=at,
-                )
-                .on_conflict_do_update(
-                    index_elements=["poll_id", "respondent", "question_id"],
-                    set_={"value": value, "side": side_value, "updated_at": at},
-                )
-            )
-        return AnswerOutcome.CREATED if before is None else AnswerOutcome.CHANGED
 
     async def record_vote(
         self,
@@ -119,18 +71,6 @@ class SqlAnswers(RepositoryBase):
                 for r in rows:
                     found[r.poll_id].append(_answer(r))
         return found
-
-    async def answered(self, *, poll_id: int, respondent: str) -> dict[str, str]:
-        """The respondent's current answers in the poll (tests and tools; not a core port)."""
-        async with self._tx() as conn:
-            rows = (
-                await conn.execute(
-                    select(ANSWER.c.question_id, ANSWER.c.value).where(
-                        ANSWER.c.poll_id == poll_id, ANSWER.c.respondent == respondent
-                    )
-                )
-            ).all()
-        return {r.question_id: r.value for r in rows}
 
     async def participation(self, *, poll_id: int) -> Participation:
         async with self._tx() as conn:

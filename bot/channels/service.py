@@ -1,4 +1,5 @@
-"""Channel use cases: who administers a channel, setup, pause, resume, status."""
+"""Channel use cases: who administers a channel, setup, pause, resume, status, and opening or
+closing its poll by hand."""
 
 from __future__ import annotations
 
@@ -8,15 +9,34 @@ from bot.channels.cadence import next_open
 from bot.channels.readiness import readiness
 from bot.context import Deps
 from bot.domain import Actor, Channel, ChannelRef, Schedule
+from bot.polls.service import PollService
 from bot.ports import WorkspaceAdmins
+
+#: Admin commands that act on the whole workspace rather than one channel.
+WORKSPACE_WORDS = frozenset({"map", "unmap"})
 
 
 class ChannelService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, polls: PollService) -> None:
         self._deps = deps
+        self._polls = polls
 
     async def resolve(self, ref: ChannelRef, *, name: str = "") -> Channel:
         return await self._deps.repo.ensure_channel(ref=ref, name=name)
+
+    async def admin_refusal(
+        self, actor: Actor, channel: Channel, word: str, *, prefix: str
+    ) -> Card | None:
+        """Why the actor may not run the admin command `word` here, or None when they may."""
+        if word in WORKSPACE_WORDS:
+            # These change sides across the whole workspace, so owning a channel is not enough.
+            if await self.is_workspace_admin(actor):
+                return None
+            platform_admins = self.platform_admins(actor.platform)
+            return views.workspace_admin_only(word, prefix=prefix, platform_admins=platform_admins)
+        if await self.is_admin(actor, channel):
+            return None
+        return views.admin_only(word, prefix=prefix)
 
     async def is_admin(self, actor: Actor, channel: Channel) -> bool:
         """Channel admins: whoever first set the channel up (anyone, until someone has), and
@@ -68,6 +88,26 @@ class ChannelService:
         return await self._deps.repo.configure_channel(
             channel_id=channel.id, schedule=None, owner_user_id=actor.user_id
         )
+
+    async def open_now(self, actor: Actor, channel: Channel, *, prefix: str) -> Card:
+        """`pulse now`: open a poll outside the schedule (its own period, so it never takes a
+        scheduled one's place); the actor claims a channel nobody owns yet."""
+        channel = await self.claim(actor, channel)
+        now = self._deps.clock.now()
+        poll, opened = await self._polls.open(channel, period=f"manual-{now.isoformat()}")
+        if poll is None:
+            return views.nothing_open(prefix=prefix)
+        zone = channel.schedule.timezone if channel.schedule else "UTC"
+        if opened:
+            return views.opened(poll, timezone=zone)
+        return views.already_open(poll, timezone=zone)
+
+    async def close_now(self, channel: Channel, *, prefix: str) -> Card:
+        """`pulse close`: close the channel's open poll and post its summary."""
+        open_poll = await self._deps.repo.open_poll(channel_id=channel.id)
+        if open_poll is None or not await self._polls.close(open_poll):
+            return views.nothing_open(prefix=prefix)
+        return views.closed_now(open_poll)
 
     async def pause(self, channel: Channel, *, prefix: str) -> Card:
         if channel.paused:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from bot.cards import Card
 from bot.context import Deps
 from bot.domain import AnswerRecord, Channel, Poll
 from bot.ports import PollHistoryItem
@@ -15,6 +16,7 @@ from bot.score.disclosure_state import DisclosureState
 from bot.score.scoring import PollResult, compute_result
 from bot.score.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report
 from bot.score.uncertainty import with_uncertainty
+from bot.score.views import score_card
 
 
 class ResultService:
@@ -30,6 +32,16 @@ class ResultService:
         qset = self.question_set(poll)
         result = compute_result(answers, question_set=qset, poll_number=poll.number, k=self._deps.k)
         return with_uncertainty(result, answers, qset, poll_number=poll.number, seed=poll.id)
+
+    async def alignment(self, channel: Channel, *, prefix: str) -> Card:
+        """`/alignment`: the channel's score card, times in the channel's timezone."""
+        report = await self.report(channel)
+        return score_card(
+            report,
+            channel_label=self._deps.channel_label(channel),
+            timezone=channel.schedule.timezone if channel.schedule else "UTC",
+            prefix=prefix,
+        )
 
     async def report(
         self, channel: Channel, *, polls: int = TREND_POLLS, closed_only: bool = False

@@ -17,6 +17,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _installations()
+    _bots()
+    _oauth_states()
+
+
+def _installations() -> None:
+    """slack_sdk's installation store."""
     op.create_table(
         "slack_installations",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -52,6 +59,10 @@ def upgrade() -> None:
         "slack_installations",
         ["client_id", "enterprise_id", "team_id", "user_id", "installed_at"],
     )
+
+
+def _bots() -> None:
+    """slack_sdk's bot store."""
     op.create_table(
         "slack_bots",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -76,6 +87,10 @@ def upgrade() -> None:
         "slack_bots",
         ["client_id", "enterprise_id", "team_id", "installed_at"],
     )
+
+
+def _oauth_states() -> None:
+    """slack_sdk's OAuth state store."""
     op.create_table(
         "slack_oauth_states",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),

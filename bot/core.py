@@ -46,14 +46,13 @@ class Core:
         self.results = ResultService(deps)
         self.groups = GroupService(deps)
         self.polls = PollService(deps, self.results, self.groups)
-        self.channels = ChannelService(deps)
+        self.channels = ChannelService(deps, self.polls)
         self.people = PeopleService(deps)
         self.digests = DigestService(deps, self.results)
         self.exports = ExportService(deps, self.results)
         self.dispatcher = Dispatcher(
             deps,
             results=self.results,
-            polls=self.polls,
             channels=self.channels,
             people=self.people,
             digests=self.digests,

@@ -1,4 +1,5 @@
-"""What a person reads in a Slack message or a Teams card, as plain lines (the demo's transcript)."""
+"""What a person reads in a Slack message or a Teams card, as lines: the one renderer per platform
+that the transcript, the journal, the fake Teams connector and the tests all read with."""
 
 from __future__ import annotations
 
@@ -28,10 +29,13 @@ def from_markdown(text: str) -> str:
     return _MD_ESCAPE.sub(r"\1", _CODE.sub(r"\1", _ITALIC.sub(r"\1", text)))
 
 
-def slack_lines(blocks: list[Json], fallback: str = "") -> list[str]:
-    """A Block Kit message's readable lines, in order (the fallback text if it has no blocks)."""
+def slack_lines(
+    blocks: list[Json] | None, fallback: str = "", *, markup: bool = False
+) -> list[str]:
+    """A Block Kit message's readable lines, in order (the fallback text if it has no blocks);
+    with `markup`, the mrkdwn as written (what tests match against)."""
     lines: list[str] = []
-    for block in blocks:
+    for block in blocks or []:
         kind = block.get("type")
         if kind in ("header", "section") and isinstance(block.get("text"), dict):
             lines += str(block["text"].get("text", "")).split("\n")
@@ -45,7 +49,12 @@ def slack_lines(blocks: list[Json], fallback: str = "") -> list[str]:
             lines.append(f"[image: {block.get('alt_text', '')}]")
     if not lines and fallback:
         lines = fallback.split("\n")
-    return [from_mrkdwn(line).strip() for line in lines if line.strip()]
+    plain = _as_written if markup else from_mrkdwn
+    return [plain(line).strip() for line in lines if line.strip()]
+
+
+def _as_written(text: str) -> str:
+    return text
 
 
 def _slack_element(element: Json) -> str:
@@ -55,18 +64,20 @@ def _slack_element(element: Json) -> str:
     return f"[{(element.get('text') or {}).get('text', '')}]"
 
 
-def card_lines(element: Any) -> list[str]:
-    """An Adaptive Card's readable lines: TextBlocks, facts, images and buttons, in order."""
+def card_lines(element: Any, *, markup: bool = False) -> list[str]:
+    """An Adaptive Card's readable lines: TextBlocks, facts, images and buttons, in order; with
+    `markup`, the markdown as written (what tests match against)."""
+    plain = _as_written if markup else from_markdown
     if isinstance(element, list):
-        return [line for e in element for line in card_lines(e)]
+        return [line for e in element for line in card_lines(e, markup=markup)]
     if not isinstance(element, dict):
         return []
     kind = element.get("type")
     if kind == "TextBlock":
-        return [from_markdown(str(element.get("text", ""))).strip()]
+        return [plain(str(element.get("text", ""))).strip()]
     if kind == "FactSet":
         return [
-            f"{from_markdown(str(f.get('title')))} — {from_markdown(str(f.get('value')))}"
+            f"{plain(str(f.get('title')))} — {plain(str(f.get('value')))}"
             for f in element.get("facts", [])
         ]
     if kind == "ActionSet":
@@ -76,13 +87,14 @@ def card_lines(element: Any) -> list[str]:
     if kind == "Image":
         return [f"[image: {element.get('altText', '')}]"]
     if kind == "ColumnSet":
-        return card_lines(element.get("columns", []))
-    return card_lines(element.get("items", []) or element.get("body", []))
+        return card_lines(element.get("columns", []), markup=markup)
+    return card_lines(element.get("items", []) or element.get("body", []), markup=markup)
 
 
-def teams_lines(activity: Json) -> list[str]:
+def teams_lines(activity: Json, *, markup: bool = False) -> list[str]:
     """A Teams message's readable lines: its text, then every Adaptive Card it carries."""
-    lines = [from_markdown(str(activity.get("text") or ""))]
+    plain = _as_written if markup else from_markdown
+    lines = [plain(str(activity.get("text") or ""))]
     for attachment in activity.get("attachments") or []:
-        lines += card_lines(attachment.get("content") or {})
+        lines += card_lines(attachment.get("content") or {}, markup=markup)
     return [line for line in lines if line]

@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from demo.plaintext import slack_lines
+
 Json = dict[str, Any]
 FORM = "application/x-www-form-urlencoded"
 EVENTS_PATH = "/slack/events"
@@ -179,19 +181,8 @@ def is_vote_block(block: Json) -> bool:
 
 
 def block_texts(blocks: Any) -> list[str]:
-    """Every text a person can read in Block Kit blocks, in order."""
-    found: list[str] = []
-    for block in blocks or []:
-        if isinstance(block.get("text"), dict):
-            found.append(str(block["text"].get("text", "")))
-        for item in [*block.get("fields", []), *block.get("elements", [])]:
-            if item.get("type") in ("mrkdwn", "plain_text"):
-                found.append(str(item.get("text", "")))
-            elif isinstance(item.get("text"), dict):
-                found.append(str(item["text"].get("text", "")))
-            for option in item.get("options", []):
-                found.append(str(option["text"]["text"]))
-    return found
+    """Every line a person can read in Block Kit blocks, in order, mrkdwn as written."""
+    return slack_lines(blocks, markup=True)
 
 
 # ---- sending -------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from demo.plaintext import teams_lines
+
 Json = dict[str, Any]
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 
@@ -61,10 +63,7 @@ class Message:
     @property
     def text(self) -> str:
         """Everything a person would read: the text and every TextBlock, Fact and button."""
-        parts = [str(self.activity.get("text") or "")]
-        for card in self.cards:
-            parts += _card_words(card)
-        return "\n".join(p for p in parts if p)
+        return "\n".join(teams_lines(self.activity, markup=True))
 
 
 @dataclass
@@ -235,23 +234,3 @@ class FakeTeamsConnector:
         if found is None:
             return web.json_response({"error": {"code": "MemberNotFound"}}, status=404)
         return web.json_response(found)
-
-
-def _card_words(element: Any) -> list[str]:
-    """Text of an Adaptive Card in reading order: TextBlocks, facts, button titles."""
-    if isinstance(element, list):
-        return [w for e in element for w in _card_words(e)]
-    if not isinstance(element, dict):
-        return []
-    kind = element.get("type")
-    if kind == "TextBlock":
-        return [str(element.get("text", ""))]
-    if kind == "FactSet":
-        return [f"{f.get('title')}: {f.get('value')}" for f in element.get("facts", [])]
-    if kind == "ActionSet":
-        return [" ".join(f"[{a.get('title')}]" for a in element.get("actions", []))]
-    if kind == "Input.ChoiceSet":
-        return ["[" + " | ".join(str(c.get("title")) for c in element.get("choices", [])) + "]"]
-    if kind == "Image":
-        return [f"[image: {element.get('altText', '')}]"]
-    return _card_words(element.get("body", []))

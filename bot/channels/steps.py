@@ -48,7 +48,15 @@ from bot.digest.service import DigestService
 from bot.domain import Channel, PersonRef, Poll
 from bot.polls.reminder import reminder_card
 from bot.polls.service import PollService
-from bot.ports import DueOpen
+from bot.ports import (
+    AnswerStore,
+    ChannelStore,
+    DueOpen,
+    PollStore,
+    ScheduleStore,
+    SideStore,
+    SubscriptionStore,
+)
 from bot.questions import QuestionSet
 
 log = logging.getLogger(__name__)
@@ -96,6 +104,12 @@ class StepRunner:
         concurrency: int = 8,
     ) -> None:
         self._deps = deps
+        self._channels: ChannelStore = deps.repo
+        self._poll_store: PollStore = deps.repo
+        self._answers: AnswerStore = deps.repo
+        self._sides: SideStore = deps.repo
+        self._subscriptions: SubscriptionStore = deps.repo
+        self._schedule: ScheduleStore = deps.repo
         self._polls = polls
         self._digests = digests
         self._claims = Claims(deps.repo, deps.clock, owner=owner)
@@ -110,13 +124,15 @@ class StepRunner:
 
     async def run_due(self) -> datetime:
         """Try every step that is due now; returns the moment it judged "now" by."""
-        repo, now = self._deps.repo, self._deps.clock.now()
+        now = self._deps.clock.now()
         # Closes first: a channel's open step may need its previous poll closed.
-        closing = await repo.due_polls(now=now) + await repo.unfinished_polls()
+        closing = (
+            await self._poll_store.due_polls(now=now) + await self._schedule.unfinished_polls()
+        )
         await self._each([(f"close:{p.id}", _bind(self._close, p)) for p in closing])
-        opens = await repo.due_opens(now=now)
+        opens = await self._schedule.due_opens(now=now)
         await self._each([(f"open:{d.channel.id}", _bind(self._open, d)) for d in opens])
-        reminders = await repo.due_reminders(closing_before=now + REMINDER_BEFORE_CLOSE)
+        reminders = await self._schedule.due_reminders(closing_before=now + REMINDER_BEFORE_CLOSE)
         await self._each([(f"remind:{p.id}", _bind(self._remind, p)) for p in reminders])
         await self._digest_weeks(now)
         await self._housekeeping(now)
@@ -124,7 +140,7 @@ class StepRunner:
 
     async def plan(self, *, after: datetime) -> Plan:
         """The next moment a step falls due after `after` (the moment `run_due` judged by)."""
-        h = await self._deps.repo.horizon()
+        h = await self._schedule.horizon()
         reminder = h.next_reminder_close - REMINDER_BEFORE_CLOSE if h.next_reminder_close else None
         moments = [m for m in (h.next_open, h.next_close, reminder) if m is not None]
         return Plan(
@@ -169,16 +185,16 @@ class StepRunner:
     # --- open ---------------------------------------------------------------------------
 
     async def _open(self, due: DueOpen) -> None:
-        repo, now = self._deps.repo, self._deps.clock.now()
+        now = self._deps.clock.now()
         channel, schedule = due.channel, due.channel.schedule
         if schedule is None:
             return
         if due.at is None:  # never set (a crash during setup, or an upgrade): as setup would
-            await repo.set_next_open(channel_id=channel.id, at=next_open(schedule, now))
+            await self._schedule.set_next_open(channel_id=channel.id, at=next_open(schedule, now))
             return
         moment = latest_open(schedule, now)
         if moment < due.at:  # the schedule changed under an old next opening
-            await repo.advance_next_open(
+            await self._schedule.advance_next_open(
                 channel_id=channel.id, handled=due.at, to=next_open(schedule, now)
             )
             return
@@ -189,7 +205,7 @@ class StepRunner:
             self._deps.telemetry.count("steps", step=OPEN, outcome="missed")
         elif not await self._open_poll(channel, moment):
             return  # another replica is opening it; try again later in case it dies
-        await repo.advance_next_open(
+        await self._schedule.advance_next_open(
             channel_id=channel.id, handled=moment, to=next_open(schedule, moment)
         )
 
@@ -202,7 +218,7 @@ class StepRunner:
                 return False
             if claim is None:
                 return True
-            current = await self._deps.repo.open_poll(channel_id=channel.id)
+            current = await self._poll_store.open_poll(channel_id=channel.id)
             if current is not None and current.period != period:
                 if _local_date(current) is not None:
                     # A re-setup moved the weekday while this week's scheduled poll is open:
@@ -227,11 +243,11 @@ class StepRunner:
             # Not needed (a short poll) or too late to help: dropped, never sent after close.
             if due is not None:
                 deps.telemetry.count("steps", step=REMIND, outcome="missed")
-            await deps.repo.mark_reminded(poll_id=poll.id, at=now)
+            await self._schedule.mark_reminded(poll_id=poll.id, at=now)
             return
         if now < due:
             return
-        channel = await deps.repo.get_channel(channel_id=poll.channel_id)
+        channel = await self._channels.get_channel(channel_id=poll.channel_id)
         if channel is None:
             return
         async with self._claims.hold(channel_step(channel.id, REMIND, poll.period)) as (
@@ -242,7 +258,7 @@ class StepRunner:
                 return
             if claim is not None:
                 await self._send_reminders(channel, poll, claim)
-        await deps.repo.mark_reminded(poll_id=poll.id, at=deps.clock.now())
+        await self._schedule.mark_reminded(poll_id=poll.id, at=deps.clock.now())
 
     async def _send_reminders(self, channel: Channel, poll: Poll, claim: Claim) -> None:
         """DM members with a side who have not answered. Each recipient is recorded (by
@@ -256,7 +272,7 @@ class StepRunner:
                 for user in await messenger.members(channel=ref)
             )
         }
-        with_side = await deps.repo.with_side(respondents=people)
+        with_side = await self._sides.with_side(respondents=people)
         sent = await claim.delivered()
         targets = [h for h in people if h in with_side and h not in sent]
         card = reminder_card(
@@ -272,7 +288,7 @@ class StepRunner:
 
         count = 0
         for start in range(0, len(targets), _REMIND_BATCH):
-            answered = await deps.repo.respondents(poll_id=poll.id)
+            answered = await self._answers.respondents(poll_id=poll.id)
             batch = [r for r in targets[start : start + _REMIND_BATCH] if r not in answered]
             count += await claim.deliver_each(batch, send, unreachable=unreachable)
         deps.telemetry.count("steps", step=REMIND, outcome="done")
@@ -295,7 +311,7 @@ class StepRunner:
         """Hourly: delete event claims past any redelivery, so the claim table stays small."""
         if self._kept_house is not None and now - self._kept_house < _HOUSEKEEPING_EVERY:
             return
-        gone = await self._deps.repo.forget_claims(
+        gone = await self._claims.store.forget_claims(
             step=EVENT, claimed_before=now - EVENT_CLAIM_RETENTION
         )
         self._kept_house = now
@@ -306,10 +322,9 @@ class StepRunner:
 
     async def _digest_weeks(self, now: datetime) -> None:
         """Digests of workspaces where a poll closed since the last check."""
-        repo = self._deps.repo
         since = (self._digest_checked or now - DIGEST_GRACE) - _DIGEST_OVERLAP
-        workspaces = await repo.workspaces_closed_since(since=since)
-        subscribers = await repo.subscribers() if workspaces else []
+        workspaces = await self._schedule.workspaces_closed_since(since=since)
+        subscribers = await self._subscriptions.subscribers() if workspaces else []
         jobs: list[Job] = []
         for platform, workspace in workspaces:
             people = [
@@ -317,7 +332,7 @@ class StepRunner:
             ]
             if not people:
                 continue
-            polls = await repo.workspace_polls(
+            polls = await self._schedule.workspace_polls(
                 platform=platform, workspace_id=workspace, opened_since=now - _DIGEST_POLLS
             )
             for week in _finished_weeks(polls, now=now):

@@ -30,20 +30,11 @@ class DigestEntry:
     @property
     def previous(self) -> TrendPoint | None:
         """The published pulse before `latest`, for the change."""
-        latest = self.latest
-        if latest is None:
-            return None
-        earlier = [
-            p for p in self.report.points if p.published and p.poll.number < latest.poll.number
-        ]
-        return earlier[-1] if earlier else None
+        return self.report.since(self.latest).previous
 
     @property
     def change(self) -> int | None:
-        latest, previous = self.latest, self.previous
-        if latest is None or previous is None or latest.score is None or previous.score is None:
-            return None
-        return latest.score - previous.score
+        return self.report.since(self.latest).change
 
     @property
     def scores(self) -> list[int | None]:

@@ -13,7 +13,7 @@ from bot.imperatives import IMPERATIVES, Imperative, rotating_imperative
 from bot.nudges.escalation import Escalation, escalated
 from bot.nudges.metrics import METRICS, Metric, rotating_metric_imperative, widest_gap_size
 from bot.nudges.rules import REPEAT_DAYS, RULES, NudgeRule
-from bot.ports import NudgeRecord
+from bot.ports import NudgeRecord, NudgeStore
 from bot.questions import QuestionSet
 from bot.score.scoring import Figures
 from bot.score.uncertainty import beyond_chance, metric_se
@@ -372,6 +372,7 @@ def no_step(
 class NudgeService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+        self._nudges: NudgeStore = deps.repo
 
     async def latest_many(
         self, figures_by_channel: dict[int, dict[int, tuple[Figures, QuestionSet, int]]]
@@ -380,7 +381,7 @@ class NudgeService:
         figures, with one read of their nudge history. `figures_by_channel` maps channel ids
         to {poll id: (figures, question set, poll number)}."""
         deps = self._deps
-        records = await deps.repo.nudges_since_many(
+        records = await self._nudges.nudges_since_many(
             channel_ids=list(figures_by_channel),
             since=deps.clock.now() - timedelta(days=REPEAT_DAYS),
         )

@@ -12,7 +12,7 @@ from bot.context import Deps
 from bot.domain import Actor, Channel, Group, GroupSide, PersonRef, Side
 from bot.errors import StoreUnavailable
 from bot.people import group_views as views
-from bot.ports import GroupDirectory
+from bot.ports import GroupDirectory, GroupStore, SideStore
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,8 @@ class GroupService:
 
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+        self._groups: GroupStore = deps.repo
+        self._sides: SideStore = deps.repo
         self._members: dict[_Key, tuple[float, frozenset[str]]] = {}
         #: people found in no fresh member list, so their next clicks don't ask again
         self._absent: dict[tuple[_Key, str], float] = {}
@@ -51,10 +53,10 @@ class GroupService:
             return found
         (directory, group), ref, deps = found, channel.ref, self._deps
         mapping = GroupSide(ref.platform, ref.workspace_id, group, side)
-        await deps.repo.map_group(mapping=mapping, at=deps.clock.now())
+        await self._groups.map_group(mapping=mapping, at=deps.clock.now())
         members = await self._fresh_members(directory, mapping)
         people = [deps.hasher.of(PersonRef(ref.platform, ref.workspace_id, u)) for u in members]
-        adopted = await deps.repo.adopt_sides(respondents=people, side=side, at=deps.clock.now())
+        adopted = await self._groups.adopt_sides(respondents=people, side=side, at=deps.clock.now())
         return views.mapped(mapping, members=len(members), adopted=adopted, prefix=prefix)
 
     async def unmap(self, channel: Channel, name: str) -> Card:
@@ -62,14 +64,14 @@ class GroupService:
         if isinstance(found, Card):
             return found
         (_, group), ref = found, channel.ref
-        removed = await self._deps.repo.unmap_group(
+        removed = await self._groups.unmap_group(
             platform=ref.platform, workspace_id=ref.workspace_id, group_id=group.id
         )
         return views.unmapped(group.label, found=removed)
 
     async def listing(self, channel: Channel, *, prefix: str) -> Card:
         ref = channel.ref
-        mappings = await self._deps.repo.group_sides(
+        mappings = await self._groups.group_sides(
             platform=ref.platform, workspace_id=ref.workspace_id
         )
         return views.listing(mappings, prefix=prefix)
@@ -81,7 +83,7 @@ class GroupService:
         if directory is None:
             return None
         deps = self._deps
-        for mapping in await deps.repo.group_sides(
+        for mapping in await self._groups.group_sides(
             platform=actor.platform, workspace_id=actor.workspace_id
         ):
             try:
@@ -93,10 +95,12 @@ class GroupService:
                 continue
             if member:
                 respondent, now = deps.hasher.of(actor), deps.clock.now()
-                if await deps.repo.adopt_sides(respondents=[respondent], side=mapping.side, at=now):
+                if await self._groups.adopt_sides(
+                    respondents=[respondent], side=mapping.side, at=now
+                ):
                     return mapping.side
                 # they chose a side in the meantime: theirs wins
-                return await deps.repo.side_of(respondent=respondent)
+                return await self._sides.side_of(respondent=respondent)
         return None
 
     async def _is_member(self, directory: GroupDirectory, mapping: GroupSide, user: str) -> bool:

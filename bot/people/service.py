@@ -6,31 +6,34 @@ from bot.cards import Card
 from bot.context import Deps
 from bot.domain import Actor, Side
 from bot.people import views
+from bot.ports import SideStore, SubscriptionStore
 
 
 class PeopleService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+        self._sides: SideStore = deps.repo
+        self._subscriptions: SubscriptionStore = deps.repo
 
     async def join(self, actor: Actor, side: Side) -> Card:
         deps = self._deps
         respondent = deps.hasher.of(actor)
-        previous = await deps.repo.side_of(respondent=respondent)
-        kept = await deps.repo.set_side(respondent=respondent, side=side, at=deps.clock.now())
+        previous = await self._sides.side_of(respondent=respondent)
+        kept = await self._sides.set_side(respondent=respondent, side=side, at=deps.clock.now())
         return views.joined(side, previous=previous, kept=kept)
 
     async def side_of(self, actor: Actor) -> Side | None:
-        return await self._deps.repo.side_of(respondent=self._deps.hasher.of(actor))
+        return await self._sides.side_of(respondent=self._deps.hasher.of(actor))
 
     async def forget(self, actor: Actor) -> Card:
-        report = await self._deps.repo.forget(respondent=self._deps.hasher.of(actor))
+        report = await self._sides.forget(respondent=self._deps.hasher.of(actor))
         self._deps.telemetry.count("forget_me")
         return views.forgotten(answers=report.answers, had_side=report.had_side)
 
     async def subscribe(self, actor: Actor, *, on: bool) -> Card:
-        repo, person = self._deps.repo, actor.person
+        person = actor.person
         if on:
-            changed = await repo.subscribe(person=person, at=self._deps.clock.now())
+            changed = await self._subscriptions.subscribe(person=person, at=self._deps.clock.now())
         else:
-            changed = await repo.unsubscribe(person=person)
+            changed = await self._subscriptions.unsubscribe(person=person)
         return views.digest_subscription(on=on, changed=changed)

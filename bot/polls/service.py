@@ -24,7 +24,7 @@ from bot.polls.views import (
     vote_superseded,
     vote_unchanged,
 )
-from bot.ports import MarkedPosts
+from bot.ports import AnswerStore, ChannelStore, MarkedPosts, PollStore, ScheduleStore
 from bot.reply import Reply
 from bot.score.results import ResultService
 from bot.summary.service import SummaryService
@@ -43,6 +43,10 @@ _REFUSED = {AnswerOutcome.FOREIGN: vote_foreign, AnswerOutcome.ELSEWHERE: vote_e
 class PollService:
     def __init__(self, deps: Deps, results: ResultService, groups: GroupService) -> None:
         self._deps = deps
+        self._channels: ChannelStore = deps.repo
+        self._polls: PollStore = deps.repo
+        self._answers: AnswerStore = deps.repo
+        self._schedule: ScheduleStore = deps.repo
         self._results = results
         self._groups = groups
         self._refresh = Coalescer(deps.refresh_delay)
@@ -60,7 +64,7 @@ class PollService:
         schedule = channel.schedule or DEFAULT_SCHEDULE
         qset = deps.question_sets.latest(channel.question_set)
         now = deps.clock.now()
-        poll = await deps.repo.create_poll(
+        poll = await self._polls.create_poll(
             channel_id=channel.id,
             question_set=qset.id,
             question_set_version=qset.version,
@@ -70,9 +74,9 @@ class PollService:
             timezone=schedule.timezone,
         )
         if poll is None:
-            existing = await deps.repo.poll_for_period(
+            existing = await self._polls.poll_for_period(
                 channel_id=channel.id, period=period
-            ) or await deps.repo.open_poll(channel_id=channel.id)
+            ) or await self._polls.open_poll(channel_id=channel.id)
             # Only the caller that owns this period resumes an unposted poll: a manual
             # `/pulse now` must not post the scheduled poll another worker is posting.
             if (
@@ -90,7 +94,7 @@ class PollService:
     async def _post(self, channel: Channel, poll: Poll, *, resumed: bool) -> None:
         card = poll_card(poll, self._results.question_set(poll), answered=0, timezone=poll.timezone)
         ref = await self._post_once(channel.ref, card, f"poll:{poll.id}", resumed=resumed)
-        await self._deps.repo.set_poll_message(poll_id=poll.id, message_ref=ref)
+        await self._polls.set_poll_message(poll_id=poll.id, message_ref=ref)
 
     async def _post_once(self, to: ChannelRef, card: Card, marker: str, *, resumed: bool) -> str:
         """Post a channel card that must appear once. A post is recorded after the platform
@@ -109,7 +113,7 @@ class PollService:
 
     async def close(self, poll: Poll) -> bool:
         """Close the poll and post its summary; False if someone else closed it first."""
-        if not await self._deps.repo.mark_closed(poll_id=poll.id, closed_at=self._deps.clock.now()):
+        if not await self._polls.mark_closed(poll_id=poll.id, closed_at=self._deps.clock.now()):
             return False
         await self.finish(poll.id)
         return True
@@ -121,8 +125,8 @@ class PollService:
         does not post it twice and a close that stopped half-way is resumed by the scheduler
         (the summary delivery is recorded right after the post)."""
         deps = self._deps
-        poll = await deps.repo.get_poll(poll_id=poll_id)
-        channel = await deps.repo.get_channel(channel_id=poll.channel_id) if poll else None
+        poll = await self._polls.get_poll(poll_id=poll_id)
+        channel = await self._channels.get_channel(channel_id=poll.channel_id) if poll else None
         if poll is None or channel is None or poll.is_open:
             return
         async with self._claims.hold(channel_step(channel.id, CLOSE, poll.period)) as (
@@ -133,13 +137,13 @@ class PollService:
                 return  # another worker is closing it right now
             if claim is not None:
                 await self._post_results(channel, poll, claim)
-        await deps.repo.mark_finished(poll_id=poll.id, at=deps.clock.now())
+        await self._schedule.mark_finished(poll_id=poll.id, at=deps.clock.now())
 
     async def _post_results(self, channel: Channel, poll: Poll, claim: Claim) -> None:
         deps = self._deps
-        answers = await deps.repo.answers(poll_id=poll.id)
+        answers = await self._answers.answers(poll_id=poll.id)
         result = self._results.score(poll, answers)
-        await deps.repo.store_result(poll_id=poll.id, result=result)
+        await self._polls.store_result(poll_id=poll.id, result=result)
         deps.telemetry.count("polls_closed")
         await self._update_card(channel, poll, answered=result.participation.total)
         delivered = await claim.delivered()
@@ -173,7 +177,7 @@ class PollService:
         if not poll.is_open:
             return Reply(poll_closed(poll))
         now = deps.clock.now()
-        recorded = await deps.repo.record_vote(
+        recorded = await self._answers.record_vote(
             poll_id=poll.id,
             respondent=deps.hasher.of(actor),
             question_id=question.id,
@@ -217,7 +221,7 @@ class PollService:
         change, and a closed poll stays closed (`record_vote` has the last word on open)."""
         poll = self._known.get(poll_id)
         if poll is None:
-            poll = await self._deps.repo.get_poll(poll_id=poll_id)
+            poll = await self._polls.get_poll(poll_id=poll_id)
             if poll is None:
                 return None
             if len(self._known) >= _KNOWN_POLLS:
@@ -230,11 +234,11 @@ class PollService:
         self._refresh.request(("poll", poll.id), lambda: self._refresh_now(poll.id))
 
     async def _refresh_now(self, poll_id: int) -> None:
-        poll = await self._deps.repo.get_poll(poll_id=poll_id)
+        poll = await self._polls.get_poll(poll_id=poll_id)
         if poll is None or not poll.is_open or poll.message_ref is None:
             return
-        channel = await self._deps.repo.get_channel(channel_id=poll.channel_id)
-        participation = await self._deps.repo.participation(poll_id=poll.id)
+        channel = await self._channels.get_channel(channel_id=poll.channel_id)
+        participation = await self._answers.participation(poll_id=poll.id)
         if channel is not None:
             await self._update_card(channel, poll, answered=participation.total)
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.domain import SCORED_SIDES, AnswerRecord, Poll, Side
+from bot.ports import DisclosureStore
 from bot.questions import QuestionSet
 from bot.score.disclosure_state import (
     TOMBSTONE,
@@ -183,6 +184,7 @@ class DisclosureGuard:
 
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+        self._disclosures: DisclosureStore = deps.repo
 
     async def so_far_many(
         self,
@@ -196,7 +198,7 @@ class DisclosureGuard:
         deps = self._deps
         lives = {poll.id: _live(poll, qset, answers, k=deps.k) for poll, qset, answers in polls}
         if states is None:
-            states = await deps.repo.disclosures(poll_ids=list(lives))
+            states = await self._disclosures.disclosures(poll_ids=list(lives))
         else:
             states = dict(states)
         changes = []
@@ -206,7 +208,7 @@ class DisclosureGuard:
             if nxt is not state:
                 changes.append((poll_id, nxt, state.version))
         saved = (
-            await deps.repo.save_disclosures(changes=changes, at=deps.clock.now())
+            await self._disclosures.save_disclosures(changes=changes, at=deps.clock.now())
             if changes
             else set()
         )
@@ -226,11 +228,11 @@ class DisclosureGuard:
         deps = self._deps
         state = DisclosureState()
         for _ in range(self.ATTEMPTS):
-            state = await deps.repo.disclosure(poll_id=poll_id) or DisclosureState()
+            state = await self._disclosures.disclosure(poll_id=poll_id) or DisclosureState()
             nxt = advance(state, live, k=deps.k)
             if nxt is state:
                 break
-            if await deps.repo.save_disclosure(
+            if await self._disclosures.save_disclosure(
                 poll_id=poll_id, state=nxt, expected_version=state.version, at=deps.clock.now()
             ):
                 return nxt
@@ -240,7 +242,7 @@ class DisclosureGuard:
         """Forget the poll's snapshots; True if the final figures are not separable from one
         that was published (only possible when answers were withdrawn or changed back)."""
         deps = self._deps
-        state = await deps.repo.take_disclosure(poll_id=poll.id)
+        state = await self._disclosures.take_disclosure(poll_id=poll.id)
         if state is None:
             return False
         final = contributions(answers, poll_id=poll.id, qset=qset, poll_number=poll.number)

@@ -6,20 +6,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from bot.cards import Card
 from bot.context import Deps
 from bot.domain import AnswerRecord, Channel, Poll
-from bot.ports import PollHistoryItem
+from bot.ports import AnswerStore, DisclosureStore, PollHistoryItem, PollStore
 from bot.questions import QuestionSet
 from bot.score.disclosure import DisclosureGuard
 from bot.score.disclosure_state import DisclosureState
 from bot.score.scoring import PollResult, compute_result
 from bot.score.trends import TREND_POLLS, ScoreReport, TrendPoint, build_report
 from bot.score.uncertainty import with_uncertainty
+from bot.score.views import score_card
 
 
 class ResultService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+        self._polls: PollStore = deps.repo
+        self._answers: AnswerStore = deps.repo
+        self._disclosures: DisclosureStore = deps.repo
         self._guard = DisclosureGuard(deps)
 
     def question_set(self, poll: Poll) -> QuestionSet:
@@ -31,13 +36,23 @@ class ResultService:
         result = compute_result(answers, question_set=qset, poll_number=poll.number, k=self._deps.k)
         return with_uncertainty(result, answers, qset, poll_number=poll.number, seed=poll.id)
 
+    async def alignment(self, channel: Channel, *, prefix: str) -> Card:
+        """`/alignment`: the channel's score card, times in the channel's timezone."""
+        report = await self.report(channel)
+        return score_card(
+            report,
+            channel_label=self._deps.channel_label(channel),
+            timezone=channel.schedule.timezone if channel.schedule else "UTC",
+            prefix=prefix,
+        )
+
     async def report(
         self, channel: Channel, *, polls: int = TREND_POLLS, closed_only: bool = False
     ) -> ScoreReport:
         """The channel's latest polls with results: stored for closed polls, guarded for the
         open one. `closed_only` leaves the open poll out: `polls` closed pulses, and no live
         answers read or disclosed (summaries, digests and exports report closed pulses)."""
-        history = await self._deps.repo.poll_history(
+        history = await self._polls.poll_history(
             channel_id=channel.id, limit=polls + (1 if closed_only else 0)
         )
         histories = {channel.id: history}
@@ -50,7 +65,7 @@ class ResultService:
     ) -> dict[int, ScoreReport]:
         """`report` for many channels with a fixed number of history and answer round trips
         (digests, home views, mass closes)."""
-        histories = await self._deps.repo.poll_histories(
+        histories = await self._polls.poll_histories(
             channel_ids=[c.id for c in channels], limit=polls + (1 if closed_only else 0)
         )
         return await self._assemble(_closed(histories, polls) if closed_only else histories)
@@ -78,7 +93,7 @@ class ResultService:
         for poll in unstored:
             if not poll.is_open:  # closed but its result was never stored (crash mid-close)
                 result = self.score(poll, answers.get(poll.id, []))
-                await self._deps.repo.store_result(poll_id=poll.id, result=result)
+                await self._polls.store_result(poll_id=poll.id, result=result)
                 points[poll.id] = TrendPoint(poll, result)
         return {
             channel_id: build_report(
@@ -92,14 +107,13 @@ class ResultService:
     ) -> tuple[dict[int, list[AnswerRecord]], dict[int, DisclosureState]]:
         """The answers of polls without a stored result and the open ones' disclosure states,
         read side by side (two connections): one round trip of latency instead of two."""
-        repo = self._deps.repo
         if not unstored:
             return {}, {}
         if not open_polls:
-            return await repo.answers_of_polls(poll_ids=[p.id for p in unstored]), {}
+            return await self._answers.answers_of_polls(poll_ids=[p.id for p in unstored]), {}
         return await asyncio.gather(
-            repo.answers_of_polls(poll_ids=[p.id for p in unstored]),
-            repo.disclosures(poll_ids=[p.id for p in open_polls]),
+            self._answers.answers_of_polls(poll_ids=[p.id for p in unstored]),
+            self._disclosures.disclosures(poll_ids=[p.id for p in open_polls]),
         )
 
     def _stored(self, item: PollHistoryItem) -> TrendPoint:

@@ -42,6 +42,28 @@ class TrendPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class SincePrevious:
+    """A pulse (`point`), the latest published pulse before it, and the change between them."""
+
+    point: TrendPoint | None
+    previous: TrendPoint | None
+
+    @property
+    def change(self) -> int | None:
+        """Score points since `previous` (None unless both have a score)."""
+        cur, prev = self.point, self.previous
+        if cur is None or prev is None or cur.score is None or prev.score is None:
+            return None
+        return cur.score - prev.score
+
+    @property
+    def judged(self) -> Change | None:
+        """The like-for-like change judged against chance (None unless both have figures).
+        Worked out when asked: it decodes both pulses' figures."""
+        return judged_change(self.previous, self.point)
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreReport:
     """What `/alignment` shows for one channel; figures only from polls that met the threshold."""
 
@@ -68,24 +90,31 @@ class ScoreReport:
         """The latest poll, open or closed, with a published score."""
         return next((p for p in reversed(self.points) if p.published), None)
 
+    def since(self, point: TrendPoint | None) -> SincePrevious:
+        """The latest published pulse before `point` (by number) among the report's points,
+        and the change since it: the one place summaries, digests and `/alignment` get it."""
+        if point is None:
+            return SincePrevious(None, None)
+        number = point.poll.number
+        previous = next(
+            (p for p in reversed(self.points) if p.published and p.poll.number < number), None
+        )
+        return SincePrevious(point, previous)
+
     @property
     def previous(self) -> TrendPoint | None:
         """The published poll before `current`, for the change."""
-        published = [p for p in self.points if p.published]
-        return published[-2] if len(published) >= 2 else None
+        return self.since(self.current).previous
 
     @property
     def change(self) -> int | None:
-        cur, prev = self.current, self.previous
-        if cur is None or prev is None or cur.score is None or prev.score is None:
-            return None
-        return cur.score - prev.score
+        return self.since(self.current).change
 
     @property
     def judged_change(self) -> Change | None:
         """The like-for-like change since the previous published pulse, judged against chance
         (None without two published pulses)."""
-        return judged_change(self.previous, self.current)
+        return self.since(self.current).judged
 
     @property
     def open_point(self) -> TrendPoint | None:

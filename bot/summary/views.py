@@ -34,8 +34,8 @@ from bot.nudges.service import FollowUp, NoStep, Nudge
 from bot.privacy import not_enough_text
 from bot.questions import QuestionSet
 from bot.score.scoring import Figures, PollResult
-from bot.score.trends import TrendPoint
-from bot.score.uncertainty import Change, change_between
+from bot.score.trends import ScoreReport, SincePrevious, TrendPoint
+from bot.score.uncertainty import Change
 from bot.score.views import change_text, interval_text, participation_text, points_trend_line
 from bot.summary.charts import FILENAME
 from bot.summary.charts import Chart as ChartFigures
@@ -67,26 +67,22 @@ class Summary:
     no_step: NoStep | None = None
 
     @property
+    def since(self) -> SincePrevious:
+        """The latest published pulse before this one, and the change since."""
+        return ScoreReport(self.k, self.series).since(TrendPoint(self.poll, self.result))
+
+    @property
     def previous(self) -> TrendPoint | None:
-        """The latest published pulse before this one."""
-        earlier = [p for p in self.series if p.published and p.poll.number < self.poll.number]
-        return earlier[-1] if earlier else None
+        return self.since.previous
 
     @property
     def change(self) -> int | None:
-        prev = self.previous
-        if prev is None or prev.score is None or self.result.score is None:
-            return None
-        return self.result.score - prev.score
+        return self.since.change
 
     @property
     def judged_change(self) -> Change | None:
         """The like-for-like change since the previous pulse, judged against chance."""
-        prev = self.previous
-        before, after = (prev.result.figures if prev else None), self.result.figures
-        if before is None or after is None or before.score is None or after.score is None:
-            return None
-        return change_between(before, after)
+        return self.since.judged
 
 
 def _where(summary: Summary) -> str:

@@ -22,6 +22,7 @@ from bot.questions import default_question_set
 from bot.score.results import ResultService
 from bot.score.scoring import Participation, compute_result
 from storage.repository import SqlRepository
+from tests.support.answers import answered, record_answer
 from tests.support.chat import RecordingMessenger, deps_for_tests
 from tests.support.clock import FakeClock
 
@@ -125,14 +126,14 @@ async def test_concurrent_opens_for_one_period_make_one_poll(repo: SqlRepository
 async def test_a_changed_answer_replaces_the_old_one(repo: SqlRepository) -> None:
     _, poll = await new_poll(repo)
     kw = dict(poll_id=poll.id, respondent="h1", side=Side.IT, question_id="trust", at=T0)
-    assert await repo.record_answer(value="4", **kw) is AnswerOutcome.CREATED  # type: ignore[arg-type]
-    assert await repo.record_answer(value="4", **kw) is AnswerOutcome.UNCHANGED  # type: ignore[arg-type]
-    assert await repo.record_answer(value="2", **kw) is AnswerOutcome.CHANGED  # type: ignore[arg-type]
+    assert await record_answer(repo, value="4", **kw) is AnswerOutcome.CREATED  # type: ignore[arg-type]
+    assert await record_answer(repo, value="4", **kw) is AnswerOutcome.UNCHANGED  # type: ignore[arg-type]
+    assert await record_answer(repo, value="2", **kw) is AnswerOutcome.CHANGED  # type: ignore[arg-type]
     answers = await repo.answers(poll_id=poll.id)
     assert [(a.respondent, a.side, a.question_id, a.value) for a in answers] == [
         ("h1", Side.IT, "trust", "2")
     ]
-    assert await repo.answered(poll_id=poll.id, respondent="h1") == {"trust": "2"}
+    assert await answered(repo, poll_id=poll.id, respondent="h1") == {"trust": "2"}
 
 
 async def test_concurrent_changed_answers_leave_exactly_one(repo: SqlRepository) -> None:
@@ -140,7 +141,8 @@ async def test_concurrent_changed_answers_leave_exactly_one(repo: SqlRepository)
     values = [str(1 + i % 5) for i in range(20)]
     outcomes = await asyncio.gather(
         *(
-            repo.record_answer(
+            record_answer(
+                repo,
                 poll_id=poll.id,
                 respondent="h1",
                 side=Side.MARKETING,
@@ -163,8 +165,8 @@ async def test_answers_to_closed_or_missing_polls_are_refused(repo: SqlRepositor
     _, poll = await new_poll(repo)
     await repo.mark_closed(poll_id=poll.id, closed_at=T0)
     kw = dict(respondent="h1", side=Side.IT, question_id="trust", value="4", at=T0)
-    assert await repo.record_answer(poll_id=poll.id, **kw) is AnswerOutcome.CLOSED  # type: ignore[arg-type]
-    assert await repo.record_answer(poll_id=999_999, **kw) is AnswerOutcome.MISSING  # type: ignore[arg-type]
+    assert await record_answer(repo, poll_id=poll.id, **kw) is AnswerOutcome.CLOSED  # type: ignore[arg-type]
+    assert await record_answer(repo, poll_id=999_999, **kw) is AnswerOutcome.MISSING  # type: ignore[arg-type]
     assert await repo.answers(poll_id=poll.id) == []
 
 
@@ -179,8 +181,14 @@ async def test_participation_counts_distinct_people_per_side(repo: SqlRepository
     ]
     for respondent, side in rows:
         for q in ("trust", "priority"):
-            await repo.record_answer(
-                poll_id=poll.id, respondent=respondent, side=side, question_id=q, value="3", at=T0
+            await record_answer(
+                repo,
+                poll_id=poll.id,
+                respondent=respondent,
+                side=side,
+                question_id=q,
+                value="3",
+                at=T0,
             )
     assert await repo.participation(poll_id=poll.id) == Participation(
         marketing=2, it=1, other=1, pending=1
@@ -191,7 +199,8 @@ async def test_participation_counts_distinct_people_per_side(repo: SqlRepository
 async def test_joining_a_side_keeps_waiting_clicks(repo: SqlRepository) -> None:
     _, poll = await new_poll(repo)
     for q in ("trust", "lever"):
-        await repo.record_answer(
+        await record_answer(
+            repo,
             poll_id=poll.id,
             respondent="h1",
             side=None,
@@ -214,8 +223,14 @@ async def test_a_mapped_group_gives_sides_only_to_people_without_one(
 ) -> None:
     _, poll = await new_poll(repo)
     for respondent in ("h1", "h2"):  # clicks waiting for a side
-        await repo.record_answer(
-            poll_id=poll.id, respondent=respondent, side=None, question_id="trust", value="4", at=T0
+        await record_answer(
+            repo,
+            poll_id=poll.id,
+            respondent=respondent,
+            side=None,
+            question_id="trust",
+            value="4",
+            at=T0,
         )
     await repo.set_side(respondent="h2", side=Side.MARKETING, at=T0)
     await repo.set_side(respondent="h3", side=Side.OTHER, at=T0)
@@ -252,8 +267,8 @@ async def test_group_mappings_are_per_workspace_and_can_change_side(repo: SqlRep
 async def test_switching_sides_leaves_closed_polls_alone(repo: SqlRepository) -> None:
     _, poll = await new_poll(repo)
     await repo.set_side(respondent="h1", side=Side.IT, at=T0)
-    await repo.record_answer(
-        poll_id=poll.id, respondent="h1", side=Side.IT, question_id="trust", value="4", at=T0
+    await record_answer(
+        repo, poll_id=poll.id, respondent="h1", side=Side.IT, question_id="trust", value="4", at=T0
     )
     await repo.mark_closed(poll_id=poll.id, closed_at=T0)
     await repo.set_side(respondent="h1", side=Side.MARKETING, at=T0)
@@ -264,7 +279,8 @@ async def test_forget_removes_every_row_of_a_person(repo: SqlRepository) -> None
     _, poll1 = await new_poll(repo)
     await repo.set_side(respondent="h1", side=Side.IT, at=T0)
     for q in ("trust", "priority", "lever"):
-        await repo.record_answer(
+        await record_answer(
+            repo,
             poll_id=poll1.id,
             respondent="h1",
             side=Side.IT,
@@ -272,13 +288,13 @@ async def test_forget_removes_every_row_of_a_person(repo: SqlRepository) -> None
             value="speed" if q == "lever" else "4",
             at=T0,
         )
-    await repo.record_answer(
-        poll_id=poll1.id, respondent="h2", side=Side.IT, question_id="trust", value="5", at=T0
+    await record_answer(
+        repo, poll_id=poll1.id, respondent="h2", side=Side.IT, question_id="trust", value="5", at=T0
     )
     await repo.mark_closed(poll_id=poll1.id, closed_at=T0)
     _, poll2 = await new_poll(repo, period="2026-11-30")
-    await repo.record_answer(
-        poll_id=poll2.id, respondent="h1", side=Side.IT, question_id="trust", value="1", at=T0
+    await record_answer(
+        repo, poll_id=poll2.id, respondent="h1", side=Side.IT, question_id="trust", value="1", at=T0
     )
     await repo.record_delivery(scope="channel:1", step="remind", period="p", recipient="h1", at=T0)
     report = await repo.forget(respondent="h1")
@@ -296,7 +312,8 @@ async def test_results_are_stored_and_history_is_oldest_first(repo: SqlRepositor
     records = []
     for i in range(3):
         for side in (Side.MARKETING, Side.IT):
-            await repo.record_answer(
+            await record_answer(
+                repo,
                 poll_id=poll.id,
                 respondent=f"{side}{i}",
                 side=side,
@@ -408,7 +425,8 @@ async def test_many_concurrent_voters_are_all_counted(repo: SqlRepository, n: in
     _, poll = await new_poll(repo)
     await asyncio.gather(
         *(
-            repo.record_answer(
+            record_answer(
+                repo,
                 poll_id=poll.id,
                 respondent=f"h{i}",
                 side=Side.IT if i % 2 else Side.MARKETING,
@@ -431,7 +449,8 @@ async def test_batch_reads_match_the_single_ones(repo: SqlRepository) -> None:
         for week in range(i + 2):  # channel i has i + 2 polls, the newest open
             channel, poll = await new_poll(repo, period=f"w{week}", ref=ref)
             polls[(i, week)] = poll
-            await repo.record_answer(
+            await record_answer(
+                repo,
                 poll_id=poll.id,
                 respondent=f"h{i}",
                 side=Side.IT,

@@ -14,6 +14,7 @@ from bot.domain import AnswerOutcome, ClickOrigin, Side
 from bot.ports import RecordedVote
 from storage.repository import SqlRepository
 from tests.storage.test_repository import REF, T0, new_poll
+from tests.support.answers import answered
 
 #: A click in the poll's own channel (REF).
 HERE = ClickOrigin(REF.platform, REF.workspace_id, REF.channel_id)
@@ -113,13 +114,13 @@ async def test_an_older_click_arriving_later_does_not_undo_a_newer_answer(
     replayed = await vote(repo, poll.id, "h1", "trust", "5", clicked_at=T0)
     assert (newer.outcome, replayed.outcome) == (AnswerOutcome.CREATED, AnswerOutcome.SUPERSEDED)
     assert dict(replayed.answered) == {"trust": "2"}
-    assert await repo.answered(poll_id=poll.id, respondent="h1") == {"trust": "2"}
+    assert await answered(repo, poll_id=poll.id, respondent="h1") == {"trust": "2"}
     # the same moment again (a double click, a redelivered request) is a tie: the later
     # arrival counts, and the very same click changes nothing
     same = await vote(repo, poll.id, "h1", "trust", "2", clicked_at=T0 + timedelta(seconds=5))
     tie = await vote(repo, poll.id, "h1", "trust", "3", clicked_at=T0 + timedelta(seconds=5))
     assert (same.outcome, tie.outcome) == (AnswerOutcome.UNCHANGED, AnswerOutcome.CHANGED)
-    assert await repo.answered(poll_id=poll.id, respondent="h1") == {"trust": "3"}
+    assert await answered(repo, poll_id=poll.id, respondent="h1") == {"trust": "3"}
 
 
 async def test_a_repeated_answer_keeps_its_later_time(repo: SqlRepository) -> None:
@@ -130,7 +131,7 @@ async def test_a_repeated_answer_keeps_its_later_time(repo: SqlRepository) -> No
     again = await vote(repo, poll.id, "h1", "trust", "4", clicked_at=t3)
     late = await vote(repo, poll.id, "h1", "trust", "2", clicked_at=t2)
     assert (again.outcome, late.outcome) == (AnswerOutcome.UNCHANGED, AnswerOutcome.SUPERSEDED)
-    assert await repo.answered(poll_id=poll.id, respondent="h1") == {"trust": "4"}
+    assert await answered(repo, poll_id=poll.id, respondent="h1") == {"trust": "4"}
 
 
 async def test_within_one_batch_the_later_click_wins_whatever_the_arrival_order(
@@ -152,11 +153,11 @@ async def test_within_one_batch_the_later_click_wins_whatever_the_arrival_order(
         AnswerOutcome.CHANGED,
         AnswerOutcome.CREATED,
     ]
-    assert await repo.answered(poll_id=poll.id, respondent="h1") == {
+    assert await answered(repo, poll_id=poll.id, respondent="h1") == {
         "trust": "5",
         "lever": "speed",
     }
-    assert await repo.answered(poll_id=poll.id, respondent="h2") == {"trust": "4"}
+    assert await answered(repo, poll_id=poll.id, respondent="h2") == {"trust": "4"}
 
 
 async def test_clicks_count_only_from_the_polls_channel_or_a_reminder(

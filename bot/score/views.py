@@ -12,6 +12,7 @@ from bot.privacy import not_enough_text
 from bot.score.scoring import Figures, Participation
 from bot.score.trends import ScoreReport, TrendPoint, formula_breaks
 from bot.score.uncertainty import Change
+from bot.summary.perception_view import perception_line
 
 FORMULA_LINE = (
     "Score = 100 × the mean of four components: for trust, priority and the rotating "
@@ -125,6 +126,8 @@ def score_card(report: ScoreReport, *, channel_label: str, timezone: str, prefix
                 )
             )
     blocks.append(Text(points_trend_line(report.points)))
+    if current is not None and (seen := perception_line(current.result.figures)):
+        blocks.append(Text(seen))
     if report.per_imperative:
         blocks.append(
             Facts(

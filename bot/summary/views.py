@@ -17,6 +17,7 @@ from bot.score.trends import TrendPoint
 from bot.score.uncertainty import Change, change_between
 from bot.score.views import change_text, interval_text, participation_text, points_trend_line
 from bot.summary.charts import FILENAME, Chart
+from bot.summary.perception_view import perception_blocks
 from bot.summary.readings import SideLevels, lever_rows, likert_levels, widest_gap
 from bot.summary.study import STUDY, Comparison
 
@@ -97,6 +98,8 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
     widest = widest_gap(rows)
     if widest is not None:
         blocks.append(Text(f"**Where you stand:** {_gap_sentence(widest)}"))
+    before = (prev.poll.number, prev.result.figures) if (prev := summary.previous) else None
+    blocks += perception_blocks(result, summary.qset, poll.number, previous=before)
     if summary.nudge is not None:
         blocks += _nudge_blocks(summary.nudge)
     if summary.follow_up is not None:

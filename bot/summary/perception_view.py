@@ -43,23 +43,23 @@ def gap_sentence(g: PerceptionGap) -> str:
 
 
 def gap_short(g: PerceptionGap) -> str:
-    """ "marketing underestimates IT by 1.2" (no levels), for one-line forms."""
+    """ "marketing underestimates IT by 1.2 points" (no levels), for one-line forms."""
     gap = g.printed()[2]
     me, them = _name(g.side), _name(g.other)
     if abs(gap) < ABOUT_RIGHT:
         return f"{me} reads {them} about right"
     verb = "underestimates" if gap < 0 else "overestimates"
-    return f"{me} {verb} {them} by {abs(gap)}"
+    return f"{me} {verb} {them} by {abs(gap)} points"
 
 
 def perception_line(figures: Figures | None) -> str | None:
     """ "Perception gap: marketing underestimates IT by 1.2 points; IT underestimates marketing
-    by 0.5." — None when the figures hold no perception gap."""
+    by 0.5 points." — None when the figures hold no perception gap."""
     gaps = perception_gaps(figures)
     if not gaps:
         return None
     parts = [gap_short(gaps[s]) for s in SCORED_SIDES]
-    return f"Perception gap: {parts[0]} points; {parts[1]}."
+    return f"Perception gap: {parts[0]}; {parts[1]}."
 
 
 def change_sentence(before: Figures | None, after: Figures | None, *, since: int) -> str | None:
@@ -69,6 +69,8 @@ def change_sentence(before: Figures | None, after: Figures | None, *, since: int
     found = [c for c in changes if c is not None]
     if not found:
         return None
+    if len(found) == 2 and not any(c.beyond for c in found):
+        return f"Since pulse #{since}: both perception gaps are steady (within chance)."
     return f"Since pulse #{since}: " + "; ".join(_moved(c) for c in found) + "."
 
 

@@ -93,6 +93,10 @@ def test_every_rule_is_complete_data() -> None:
         "lever_split",
         "lever_versus",
         "score",
+        "Misreader",
+        "misread",
+        "misreading",
+        "perception_gap",
     }
     for rule in RULES:
         assert rule.imperative in IMPERATIVES

@@ -22,6 +22,15 @@ FORMULA_LINE = (
 )
 
 
+PERCEPTION_EXPLAINED = (
+    "**Perception gap:** the last question asks whether the other team sees working with your "
+    "team as one of its top priorities. What one side answers there, against the other side's "
+    "own priority answer, is that side's perception gap in points (negative: it underestimates "
+    "the other side). It needs k answers a side to both questions, is not part of the score, "
+    "and a change in it is named only when it is beyond chance; otherwise it reads steady."
+)
+
+
 def interval_text(figures: Figures | None) -> str:
     """` (48–63)`: the stored 90% interval, or nothing for results closed without one."""
     u = figures.uncertainty if figures is not None else None
@@ -180,6 +189,7 @@ def explain_card(*, k: int, prefix: str = "/") -> Card:
                 "rotating question to its own imperative; it cycles 1 → 5, one per pulse. The **gap** "
                 "on a question is marketing's average minus IT's, in points of the 1–5 scale."
             ),
+            Text(PERCEPTION_EXPLAINED),
             Text(
                 f"**Privacy:** no score, gap or per-side figure is shown until marketing and IT "
                 f"each have at least {k} people answering in that pulse. Answers are stored under a "

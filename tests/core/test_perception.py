@@ -56,9 +56,7 @@ def result_of(answers: list[AnswerRecord], *, k: int = K) -> PollResult:
     return compute_result(answers, question_set=QSET, poll_number=1, k=k)
 
 
-def test_the_perception_gap_is_four_times_the_mirror_level_minus_the_other_sides_priority() -> (
-    None
-):
+def test_the_perception_gap_is_four_times_the_mirror_level_minus_the_other_sides_priority() -> None:
     # marketing's mirror mean 2.6 on the 1–5 scale, IT's own priority 3.8; IT's mirror 3.4,
     # marketing's priority 4.2 (five answers a side)
     answers = pulse(
@@ -149,9 +147,7 @@ def test_the_differencing_guard_counts_both_questions_behind_the_gap() -> None:
 
 
 def snap(answers: list[AnswerRecord]) -> Snapshot:
-    return Snapshot(
-        contributions(answers, poll_id=7, qset=QSET, poll_number=1), result_of(answers)
-    )
+    return Snapshot(contributions(answers, poll_id=7, qset=QSET, poll_number=1), result_of(answers))
 
 
 def closed(answers: list[AnswerRecord], seed: int = 7) -> Figures:

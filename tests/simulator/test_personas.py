@@ -83,9 +83,7 @@ def test_each_side_underestimates_the_other_and_a_followed_nudge_shrinks_it() ->
     for plan in _plans(Mood(LAUNCH, 4), 30):
         for a in plan.answering:
             for question in ("mirror", "priority"):
-                answers.setdefault((a.persona.side, question), []).append(
-                    int(a.answers[question])
-                )
+                answers.setdefault((a.persona.side, question), []).append(int(a.answers[question]))
 
     def mean(side: Side, question: str) -> float:
         found = answers[(side, question)]

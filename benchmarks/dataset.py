@@ -20,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import AnswerRecord, Side
 from bot.imperatives import rotating_imperative
-from bot.questions import default_question_set
+from bot.questions import QuestionSets
 from bot.score.scoring import compute_result
 
-QS = default_question_set()
+#: version 1 of the default set (four questions): the polls here are stored as asked with it, and
+#: the mirror question of version 2 is not part of the score
+QS = QuestionSets.load().get("default", 1)
 LEVERS = [o.value for o in QS.by_role("lever").options]
 START = datetime(2025, 11, 24, 8, 0, tzinfo=UTC)  # a Monday, 52 weeks before the newest poll
 WORKSPACE_SIZE = 500

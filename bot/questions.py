@@ -5,9 +5,16 @@ A question set is a JSON document (schema ``bridgepulse.question-set/1``):
 * ``id``, ``version``, ``name`` — identity; polls record the id and version they were asked with.
 * ``scale`` — labels of the likert values ``"1"``..``"5"``.
 * ``questions`` — asked in every poll, in order; each has a ``role`` the score formula uses:
-  ``trust`` and ``priority`` (likert) and ``lever`` (choice, with ``options``).
+  ``trust`` and ``priority`` (likert) and ``lever`` (choice, with ``options``); optionally one
+  likert ``mirror`` question ("the other team sees working with my team as one of its top
+  priorities"), which the score leaves out: it feeds the perception gap (bot.score.perception).
 * ``rotating`` — exactly five likert items, one per imperative 1..5; poll *n* asks the item of
-  imperative ``(n - 1) % 5 + 1`` after the fixed questions.
+  imperative ``(n - 1) % 5 + 1`` after the fixed questions, and the mirror question comes last.
+
+The built-in ``default`` set keeps every version it ever had (``question_sets/default*.json``): a
+poll is read with the version it was asked with, so a pulse opened before the mirror question was
+added (version 1) keeps its four questions. A team leaves the mirror question out by using a set
+without one.
 
 A team can use its own set by pointing ``BRIDGEPULSE_QUESTION_SETS`` at a folder of such files.
 """
@@ -27,7 +34,7 @@ from bot.errors import ConfigError
 from bot.imperatives import rotating_imperative
 
 LIKERT_VALUES = ("1", "2", "3", "4", "5")
-Role = Literal["trust", "priority", "lever", "rotating"]
+Role = Literal["trust", "priority", "lever", "mirror", "rotating"]
 
 
 class Option(BaseModel):
@@ -73,9 +80,11 @@ class QuestionSet(BaseModel):
     def _check_structure(self) -> QuestionSet:
         if sorted(self.scale) != list(LIKERT_VALUES):
             raise ValueError("scale must label exactly the values 1..5")
-        roles = [q.role for q in self.questions]
+        roles = [q.role for q in self.questions if q.role != "mirror"]
         if sorted(roles) != ["lever", "priority", "trust"]:
             raise ValueError("questions must have the roles trust, priority and lever, once each")
+        if sum(1 for q in self.questions if q.role == "mirror") > 1:
+            raise ValueError("questions may have at most one mirror question")
         for q in self.questions:
             if q.role == "lever" and (q.kind != "choice" or len(q.options) < 2):
                 raise ValueError("the lever question must be a choice with at least two options")
@@ -92,6 +101,11 @@ class QuestionSet(BaseModel):
 
     def by_role(self, role: Role) -> Question:
         return self._roles[role]
+
+    @property
+    def mirror(self) -> Question | None:
+        """The mirror question, when the set asks one."""
+        return self._roles.get("mirror")
 
     def rotating_item(self, imperative: int) -> Question:
         return self._items[imperative]
@@ -111,7 +125,9 @@ class QuestionSet(BaseModel):
 
     @cached_property
     def _polls(self) -> dict[int, tuple[Question, ...]]:
-        return {q.imperative: (*self.questions, q) for q in self.rotating}
+        fixed = tuple(q for q in self.questions if q.role != "mirror")
+        last = tuple(q for q in self.questions if q.role == "mirror")
+        return {q.imperative: (*fixed, q, *last) for q in self.rotating}
 
     def likert_label(self, value: str) -> str:
         return self.scale.get(value, value)
@@ -132,9 +148,22 @@ def parse_question_set(data: object, *, source: str) -> QuestionSet:
         raise ConfigError(f"question set {source}: {where}: {first['msg']}") from None
 
 
+#: The built-in set's versions, oldest first; polls keep the version they were asked with.
+BUILT_IN = ("default-v1.json", "default.json")
+
+
+def built_in_question_sets() -> list[QuestionSet]:
+    """Every version of the built-in default set."""
+    folder = resources.files("bot").joinpath("question_sets")
+    return [
+        parse_question_set(json.loads(folder.joinpath(name).read_text("utf-8")), source=name)
+        for name in BUILT_IN
+    ]
+
+
 def default_question_set() -> QuestionSet:
-    text = resources.files("bot").joinpath("question_sets/default.json").read_text("utf-8")
-    return parse_question_set(json.loads(text), source="default.json")
+    """The latest version of the built-in default set."""
+    return built_in_question_sets()[-1]
 
 
 class QuestionSets:
@@ -153,7 +182,7 @@ class QuestionSets:
     @classmethod
     def load(cls, folder: Path | None = None) -> QuestionSets:
         """The built-in default, plus every `*.json` set in `folder` when given."""
-        sets = [default_question_set()]
+        sets = built_in_question_sets()
         if folder is not None:
             if not folder.is_dir():
                 raise ConfigError(f"BRIDGEPULSE_QUESTION_SETS: {folder} is not a folder")

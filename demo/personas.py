@@ -7,6 +7,13 @@ that week and, half as much, the next; a nudge the team follows lifts the measur
 over the following weeks (trust creeps up, the lower side's priority rises, levers converge).
 A person's answer is their side's level plus a personal slant plus noise; not everyone answers
 every week (each person has their own diligence), and some only answer after the reminder.
+
+The mirror question ("the other team sees working with my team as one of its top priorities")
+is answered from the other side's priority level plus the side's misreading: each side
+underestimates how much the other cares (marketing by about a point, IT by half a point), as the
+study found the two sides read the partnership differently. A followed perception-gap nudge
+(each side posts its top priorities) shrinks the misreading week by week. Mirror answers come
+from their own random stream, so adding them changed no other answer of a seed.
 """
 
 from __future__ import annotations
@@ -28,6 +35,10 @@ INCIDENT_CHANCE = 0.18
 REVERSION = 0.15
 DRIFT = 0.08
 NOISE = 0.6
+#: How far each side misreads the priority the other gives the partnership (points, 1–5 scale).
+MISREAD = {Side.MARKETING: -1.0, Side.IT: -0.5, Side.OTHER: 0.0}
+#: Whose priority each side's mirror answer reads (people outside both sides read marketing's).
+_READS = {Side.MARKETING: Side.IT, Side.IT: Side.MARKETING, Side.OTHER: Side.MARKETING}
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +217,9 @@ class Mood:
     luck: random.Random = field(init=False)
     slant: dict[tuple[str, str], float] = field(init=False)
     favourite: dict[str, str] = field(init=False)
+    misread: dict[Side, float] = field(default_factory=lambda: dict(MISREAD))
+    mirror_rng: random.Random = field(init=False)
+    mirror_slant: dict[str, float] = field(init=False)
 
     def __post_init__(self) -> None:
         # Separate streams, so that whether the team follows a nudge (which depends on what the
@@ -217,6 +231,8 @@ class Mood:
         self.now = {side: mood.copy() for side, mood in self.base.items()}
         self.slant = {(p.key, q): self.rng.gauss(0, 0.35) for p in self.team for q in LIKERT}
         self.favourite = {p.key: self.rng.choice(LEVERS) for p in self.team}
+        self.mirror_rng = random.Random(f"{self.seed}:{self.scenario.key}:mirror")
+        self.mirror_slant = {p.key: self.mirror_rng.gauss(0, 0.35) for p in self.team}
 
     def level(self, side: Side, question: str) -> float:
         return self.now[side].levels[question] + self.shock.get((side, question), 0.0)
@@ -234,6 +250,7 @@ class Mood:
         for p in self.team:
             diligence = p.diligence - (0.08 if incident and incident.side is p.side else 0.0)
             answers = self._answers(p)  # drawn for everyone, so a skip changes nothing else
+            answers["mirror"] = self._mirror_answer(p)
             early = self.presence.random() < p.haste
             hours = self.presence.choice((0.5, 1.5, 4.0, 7.0, 24.5, 28.0, 31.0))
             if self.presence.random() < diligence:
@@ -255,6 +272,8 @@ class Mood:
         elif metric.startswith("item_") and metric.endswith("_gap"):
             item = f"imperative_{metric.removeprefix('item_').removesuffix('_gap')}"
             self.lifts.append(_Lift((self._lower_side(item),), item, 0.3, 2))
+        elif metric == "perception_gap":
+            self.lifts.append(_Lift((Side.MARKETING, Side.IT), "misread", 0.35, 3))
         elif metric.startswith("item_"):
             item = f"imperative_{metric.removeprefix('item_')}"
             self.lifts.append(_Lift((Side.MARKETING, Side.IT), item, 0.25, 3))
@@ -262,6 +281,15 @@ class Mood:
             for question in ("trust", "priority"):
                 self.lifts.append(_Lift((Side.MARKETING, Side.IT), question, 0.1, 2))
         return f"The team follows the nudge (imperative {IMPERATIVES[imperative].label})."
+
+    def thinks(self, side: Side) -> float:
+        """What `side` believes the other side answers on priority (its mirror level)."""
+        other = _READS[side]
+        return self.level(other, "priority") + self.misread[side]
+
+    def _mirror_answer(self, p: Persona) -> str:
+        value = self.thinks(p.side) + self.mirror_slant[p.key]
+        return str(max(1, min(5, round(value + self.mirror_rng.gauss(0, NOISE)))))
 
     def _lower_side(self, question: str) -> Side:
         m, it = (self.level(s, question) for s in (Side.MARKETING, Side.IT))
@@ -275,6 +303,9 @@ class Mood:
                 if lift.question == "lever":
                     self._converge(lift.step)
                     break
+                if lift.question == "misread":  # each week the sides read each other better
+                    self.misread[side] *= 1 - lift.step
+                    continue
                 for mood in (self.base[side], self.now[side]):
                     mood.levels[lift.question] = min(4.6, mood.levels[lift.question] + lift.step)
             lift.weeks -= 1

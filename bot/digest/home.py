@@ -6,6 +6,7 @@ from bot.cards import Block, Card, Context, Divider, Heading, Text
 from bot.digest.views import DigestEntry
 from bot.domain import Side
 from bot.formatting import score_text, trend_text
+from bot.summary.perception_view import perception_line
 
 
 def home_card(*, side: Side | None, channels: list[DigestEntry], prefix: str, k: int) -> Card:
@@ -40,7 +41,10 @@ def home_card(*, side: Side | None, channels: list[DigestEntry], prefix: str, k:
         )
         scores = entry.report.scores
         trend = f" · {trend_text(scores)}" if scores else ""
-        blocks.append(Text(f"**{entry.channel_label}** — {figure}{trend}"))
+        seen = perception_line(current.result.figures) if current else None
+        blocks.append(
+            Text(f"**{entry.channel_label}** — {figure}{trend}" + (f"\n{seen}" if seen else ""))
+        )
     blocks += [
         Divider(),
         Context(

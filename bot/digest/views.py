@@ -8,6 +8,7 @@ from bot.digest.entries import DigestEntry, ordered
 from bot.formatting import plural, score_text, signed, trend_text
 from bot.nudges.service import Nudge
 from bot.privacy import not_enough_text
+from bot.summary.perception_view import perception_line
 
 __all__ = ["DigestEntry", "digest_card", "digest_sent"]
 
@@ -73,6 +74,8 @@ def _line(entry: DigestEntry, *, k: int) -> tuple[str, str]:
         f"**{name}** · **{score_text(latest.score)}**{change_text} · {trend_text(entry.scores)}",
         f"Pulse #{latest.poll.number}: marketing {p.marketing} · IT {p.it} answered",
     ]
+    if (seen := perception_line(latest.result.figures)) is not None:
+        lines.append(seen)
     if entry.nudge is not None:
         lines.append(next_step_line(entry.nudge, latest=latest.poll.number))
     return "\n".join(lines), f"{name} {score_text(latest.score)}{change_text}"

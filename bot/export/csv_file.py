@@ -2,7 +2,9 @@
 
 Columns: counts per side always; the score, its four components, the per-imperative scores
 (0–100), each side's average answer per question (1–5), the gaps (points, marketing − IT) and
-each side's lever shares (%) only for pulses where both sides had k answers. No user ids, no
+each side's lever shares (%), and last the perception gaps (what each side thinks the other
+answers on priority, 1–5, and the gap, points) only for pulses where both sides had k answers
+(the perception gap: k answers a side to both the mirror and the priority question). No user ids, no
 respondent hashes, no per-person rows.
 """
 
@@ -20,6 +22,7 @@ from bot.privacy import not_enough_text
 from bot.questions import Question, QuestionSet
 from bot.score.scoring import COMPONENTS, Figures, PollResult
 from bot.score.trends import TrendPoint
+from bot.summary.perception_view import EXPORT_COLUMNS, export_cells
 from bot.summary.readings import on_scale
 
 LIKERT_ROLES = ("trust", "priority", "rotating")
@@ -41,6 +44,7 @@ def header(lever_options: list[str]) -> list[str]:
         *(f"level_{s.value}_{r}" for r in LIKERT_ROLES for s in SCORED_SIDES),
         *(f"gap_{r}" for r in LIKERT_ROLES),
         *(f"lever_{s.value}_{o}_pct" for s in SCORED_SIDES for o in lever_options),
+        *EXPORT_COLUMNS,
     ]
 
 
@@ -77,7 +81,7 @@ def _figures_row(
             export_number(100 * shares.get(o, 0.0)) if shares is not None else ""
             for o in lever_options
         ]
-    return row
+    return row + export_cells(figures)
 
 
 def export_csv(

@@ -8,6 +8,7 @@ from typing import Literal
 
 from bot.domain import SCORED_SIDES
 from bot.questions import QuestionSet
+from bot.score.perception import widest
 from bot.score.scoring import Figures
 from bot.summary.readings import SideLevels, levels_of, likert_levels, on_scale
 
@@ -85,6 +86,12 @@ def _lowest_component(figures: Figures, qset: QuestionSet, poll_number: int) -> 
     return min(figures.components.values())
 
 
+def _perception_gap(figures: Figures, qset: QuestionSet, poll_number: int) -> float | None:
+    """The size of the wider of the two sides' perception gaps (bot.score.perception)."""
+    found = widest(figures)
+    return abs(found.gap) if found is not None else None
+
+
 def _both_sides_level(figures: Figures, qset: QuestionSet, poll_number: int) -> float | None:
     values = [lv[s] for lv in figures.levels.values() for s in SCORED_SIDES if s in lv]
     return on_scale(sum(values) / len(values)) if values else None
@@ -119,6 +126,7 @@ METRICS: dict[str, Metric] = {
         Metric("lowest_component", "weakest component", "share", "higher", 1.0, _lowest_component),
         Metric("overall_level", "average answer", "level", "higher", 4.0, _both_sides_level),
         Metric("widest_gap", "widest gap", "points", "lower", 4.0, widest_gap_size),
+        Metric("perception_gap", "perception gap", "points", "lower", 4.0, _perception_gap),
         *(
             Metric(
                 f"item_{i}", f"lower side's {label}", "level", "higher", 4.0, _level(_item_row(i))

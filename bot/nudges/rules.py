@@ -4,7 +4,9 @@ needs a new one) and every summary and digest can use it.
 A rule fires when its `metric` is `at_least` / `at_most` its `threshold`. Texts may use
 ``{Higher}``/``{higher}`` and ``{Lower}``/``{lower}`` (the side with the higher / lower trust
 level), ``{lever_marketing}``, ``{lever_it}`` (each side's most chosen lever), ``{lever_split}`` and
-``{lever_versus}`` (the two compared in words, also when they are the same lever) and ``{score}``.
+``{lever_versus}`` (the two compared in words, also when they are the same lever), ``{score}``,
+``{Misreader}``, ``{misread}``, ``{misreading}`` and ``{perception_gap}`` (the side with the
+wider perception gap, the side it misreads, "under"/"overestimates" and the gap's size).
 ``{item_lower}``/``{item_higher}`` name the sides on this week's rotating question.
 `target` is the metric the next summary follows up on (default: `metric`). Positive rules fire
 only when nothing needs work, and only when no gap is `max_gap` points or wider. Escalation
@@ -92,6 +94,19 @@ RULES: tuple[NudgeRule, ...] = (
             "from you this month. A partnership needs both sides to make time for it."
         ),
         short="Marketing: put one IT topic on your next team meeting.",
+    ),
+    NudgeRule(
+        id="perception-gap",
+        imperative=5,
+        metric="perception_gap",
+        when="at_least",
+        threshold=1.0,
+        action=(
+            "Each side posts its top three priorities for next week in this channel, and where "
+            "the joint work ranks among them. {Misreader} {misreading} how much {misread} cares "
+            "about this partnership by {perception_gap} points: say it, don't leave it to a guess."
+        ),
+        short="Each side posts its top three priorities for next week in this channel.",
     ),
     NudgeRule(
         id="levers-apart",

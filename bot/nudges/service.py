@@ -15,6 +15,7 @@ from bot.nudges.metrics import METRICS, Metric, rotating_metric_imperative, wide
 from bot.nudges.rules import REPEAT_DAYS, RULES, NudgeRule
 from bot.ports import NudgeRecord, NudgeStore
 from bot.questions import QuestionSet
+from bot.score.perception import misreading_vars
 from bot.score.scoring import Figures
 from bot.score.uncertainty import beyond_chance, metric_se
 from bot.summary.readings import levels_of, top_lever
@@ -123,6 +124,7 @@ def _vars(figures: Figures, qset: QuestionSet, poll_number: int) -> _Vars:
         if lever_m != lever_it
         else f"both favour {lever_m}",
         score=f"{figures.score}/100" if figures.score is not None else "",
+        **misreading_vars(figures),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.cards import Actions, Block, Card, Context, Heading, Select, Text
 from bot.channels.cadence import format_local
 from bot.domain import Poll
-from bot.polls.views import poll_card
+from bot.polls.views import poll_card, question_count
 from bot.questions import QuestionSet
 
 
@@ -18,7 +18,7 @@ def reminder_card(poll: Poll, qset: QuestionSet, *, channel_label: str) -> Card:
     where = channel_label or "your channel"
     text = (
         f"Weekly pulse #{poll.number} in {where} closes {closes}, and you haven't answered yet. "
-        "It takes four clicks — right here if you like."
+        f"It takes {question_count(qset, poll)} clicks — right here if you like."
     )
     # The numbered questions and their rows of choices, exactly as on the channel's poll.
     questions = tuple(

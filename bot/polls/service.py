@@ -212,6 +212,7 @@ class PollService:
                 changed=outcome is AnswerOutcome.CHANGED,
                 remaining=remaining,
                 closes=format_local(poll.closes_at, poll.timezone),
+                asked=len(asked),
             ),
             Visibility.EPHEMERAL,
         )

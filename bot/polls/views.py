@@ -43,10 +43,20 @@ def poll_card(poll: Poll, qset: QuestionSet, *, answered: int, timezone: str) ->
         blocks.append(_choices(poll, question, qset))
     blocks += [Context(f"Scale: {legend}"), Divider(), Context(_answered_text(answered))]
     return Card(
-        summary=f"Weekly pulse #{poll.number} is open until {closes}: four one-click "
-        "questions on how marketing and IT work together.",
+        summary=f"Weekly pulse #{poll.number} is open until {closes}: "
+        f"{question_count(qset, poll)} one-click questions on how marketing and IT work together.",
         blocks=tuple(blocks),
     )
+
+
+_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
+
+
+def question_count(qset: QuestionSet, poll: Poll) -> str:
+    """How many questions the poll asks, in words ("five"): a pulse opened under an older
+    question set, or a set without the mirror question, asks four."""
+    n = len(qset.for_poll(poll.number))
+    return _NUMBERS.get(n, str(n))
 
 
 def _closed_card(poll: Poll, qset: QuestionSet, *, answered: int) -> Card:
@@ -111,6 +121,7 @@ def vote_recorded(
     changed: bool,
     remaining: list[Question],
     closes: str,
+    asked: int,
 ) -> Card:
     label = answer_label(qset, question, value)
     head = (
@@ -121,7 +132,8 @@ def vote_recorded(
     if remaining:
         tail = "Still open for you: " + ", ".join(q.short for q in remaining) + "."
     else:
-        tail = f"That's all four — thank you! You can change any answer until {closes}."
+        every = _NUMBERS.get(asked, str(asked))
+        tail = f"That's all {every} — thank you! You can change any answer until {closes}."
     return Card(summary=head, blocks=(Text(head), Context(tail)))
 
 

@@ -96,6 +96,9 @@ class Figures:
     formula: int = FORMULA
     #: the score's 90% interval and standard errors, set when the poll closes
     uncertainty: Uncertainty | None = None
+    #: the mirror question's levels, when it and the priority question both met k (the
+    #: perception gap, bot.score.perception; not part of the score)
+    mirror: Mirror | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -114,6 +117,8 @@ class Figures:
         data["formula"] = self.formula
         if self.uncertainty is not None:
             data["uncertainty"] = self.uncertainty.to_dict()
+        if self.mirror is not None:
+            data["mirror"] = self.mirror.to_dict()
         return data
 
     @classmethod
@@ -133,7 +138,32 @@ class Figures:
             uncertainty=Uncertainty.from_dict(data["uncertainty"])
             if "uncertainty" in data
             else None,
+            mirror=Mirror.from_dict(data["mirror"]) if "mirror" in data else None,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Mirror:
+    """How each side reads the other: `levels[s]` is L_s(mirror) on the 0..1 scale, from the
+    question `question`; the perception gap compares it with the other side's level on
+    `priority` (the priority question's id in the same poll)."""
+
+    question: str
+    priority: str
+    levels: dict[Side, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "priority": self.priority,
+            "levels": {s.value: v for s, v in self.levels.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Mirror:
+        side = _SIDE_BY_VALUE
+        levels = {side[s]: v for s, v in data["levels"].items()}
+        return cls(question=data["question"], priority=data["priority"], levels=levels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +391,9 @@ def _without(figures: Figures, failing: set[str], *, lever: bool) -> Figures:
         levels={q: lv for q, lv in figures.levels.items() if q not in failing},
         gaps={q: g for q, g in figures.gaps.items() if q not in failing},
         lever_shares={} if lever else figures.lever_shares,
+        mirror=None
+        if figures.mirror is None or failing & {figures.mirror.question, figures.mirror.priority}
+        else figures.mirror,
         agreement=None
         if agreement is None
         else {q: a for q, a in agreement.items() if q not in failing},
@@ -465,10 +498,13 @@ def _figures(answers: list[AnswerRecord], questions: list[Question]) -> Figures:
     gaps: dict[str, float] = {}
     lever_shares: dict[Side, dict[str, float]] = {}
     agreement: dict[str, dict[Side, tuple[int, int]]] = {}
+    mirror: dict[Side, float] = {}
     for q in questions:
         key = q.role
         per_side = {s: values.get((q.id, s), []) for s in SCORED_SIDES}
-        if q.is_likert:
+        if key == "mirror":  # read against the other side's priority, never scored
+            mirror = {s: _float(_mean(v)) for s, v in per_side.items() if v}
+        elif q.is_likert:
             means = {s: _mean(v) for s, v in per_side.items() if v}
             levels[q.id] = {s: _float(m) for s, m in means.items()}
             agreement[q.id] = {s: agreeing(v) for s, v in per_side.items() if v}
@@ -499,7 +535,20 @@ def _figures(answers: list[AnswerRecord], questions: list[Question]) -> Figures:
         gaps=gaps,
         lever_shares=lever_shares,
         agreement=agreement,
+        mirror=_mirror(questions, mirror, levels),
     )
+
+
+def _mirror(
+    questions: list[Question], mirror: dict[Side, float], levels: dict[str, dict[Side, float]]
+) -> Mirror | None:
+    """The mirror levels, only when both sides answered the mirror and the priority question
+    (each with k answers a side: `questions` holds only those that pass)."""
+    by_role = {q.role: q.id for q in questions}
+    asked, priority = by_role.get("mirror"), by_role.get("priority")
+    if asked is None or priority is None or len(mirror) < 2 or len(levels.get(priority, {})) < 2:
+        return None
+    return Mirror(question=asked, priority=priority, levels=mirror)
 
 
 def agreeing(values: Iterable[str]) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from bot.domain import SCORED_SIDES, AnswerRecord, Side
 from bot.questions import QuestionSet
+from bot.score.perception import widest_se
 from bot.score.scoring import Figures, PollResult, Uncertainty, round_half_up
 
 #: Resamples per closed poll: enough for a 90% interval to the point, cheap enough for a close.
@@ -282,8 +283,10 @@ def metric_se(key: str, figures: Figures, question_ids: Mapping[str, str]) -> fl
         if component is None or component not in u.cov:
             return None
         return math.sqrt(max(u.cov[component][component], 0.0))
-    if key == "overall_level":
-        ses = [se for per in u.level_se.values() for se in per.values()]
+    if key == "perception_gap":
+        return widest_se(figures)
+    if key == "overall_level":  # the mirror question's level is not an answer about oneself
+        ses = [se for q, per in u.level_se.items() if q in figures.levels for se in per.values()]
         return 4 * math.sqrt(sum(se**2 for se in ses)) / len(ses) if ses else None
     role = key.split("_gap")[0].removesuffix("_level")
     per = u.level_se.get(question_ids.get(role, ""))

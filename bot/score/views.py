@@ -12,12 +12,22 @@ from bot.privacy import not_enough_text
 from bot.score.scoring import Figures, Participation
 from bot.score.trends import ScoreReport, TrendPoint, formula_breaks
 from bot.score.uncertainty import Change
+from bot.summary.perception_view import perception_line
 
 FORMULA_LINE = (
     "Score = 100 × the mean of four components: for trust, priority and the rotating "
     "question, the level both sides reach (the lower side's average); for the lever "
     "question, the overlap of the two sides' choices compared with the overlap two sides "
     "wanting the same thing would reach by chance."
+)
+
+
+PERCEPTION_EXPLAINED = (
+    "**Perception gap:** the last question asks whether the other team sees working with your "
+    "team as one of its top priorities. What one side answers there, against the other side's "
+    "own priority answer, is that side's perception gap in points (negative: it underestimates "
+    "the other side). It needs k answers a side to both questions, is not part of the score, "
+    "and a change in it is named only when it is beyond chance; otherwise it reads steady."
 )
 
 
@@ -77,6 +87,7 @@ def score_card(report: ScoreReport, *, channel_label: str, timezone: str, prefix
         headline, blocks = _current_section(report, current, where, timezone)
     blocks += [
         Text(points_trend_line(report.points)),
+        *_perception_section(current),
         *_imperatives_section(report),
         _score_footer(report, prefix),
     ]
@@ -164,6 +175,12 @@ def _imperatives_section(report: ScoreReport) -> list[Block]:
     ]
 
 
+def _perception_section(current: TrendPoint | None) -> list[Block]:
+    """How each side reads the other, where the pulse shown carries the perception gap."""
+    seen = perception_line(current.result.figures) if current is not None else None
+    return [Text(seen)] if seen else []
+
+
 def _score_footer(report: ScoreReport, prefix: str) -> Block:
     latest = report.points[-1]
     return Context(
@@ -189,6 +206,7 @@ def explain_card(*, k: int, prefix: str = "/") -> Card:
                 "to 2 (IT as strategic partner), lever agreement to 3 (Agree on the levers), and the "
                 "rotating question to its own imperative; it cycles 1 → 5, one per pulse."
             ),
+            Text(PERCEPTION_EXPLAINED),
             Text(
                 f"**Privacy:** a figure is shown only when marketing and IT each gave at least {k} "
                 "answers *to that question* in that pulse; people who answered other questions do "

@@ -39,6 +39,7 @@ from bot.score.uncertainty import Change
 from bot.score.views import change_text, interval_text, participation_text, points_trend_line
 from bot.summary.charts import FILENAME
 from bot.summary.charts import Chart as ChartFigures
+from bot.summary.perception_view import perception_blocks
 from bot.summary.readings import SideLevels, lever_rows, likert_levels, widest_gap
 from bot.summary.study import STUDY, Comparison, comparison_text, study_caveat
 
@@ -104,6 +105,7 @@ def summary_card(summary: Summary, *, chart: ChartFigures | None) -> Card:
         Heading(headline),
         *_trend_section(summary),
         *_where_you_stand_section(summary),
+        *_perception_section(summary),
         *_next_step_section(summary),
         *_follow_up_section(summary),
         *_levels_section(summary),
@@ -156,6 +158,12 @@ def _trend_section(summary: Summary) -> list[Block]:
 def _where_you_stand_section(summary: Summary) -> list[Block]:
     widest = widest_gap(_rows(summary))
     return [] if widest is None else [Text(f"**Where you stand:** {_gap_sentence(widest)}")]
+
+
+def _perception_section(summary: Summary) -> list[Block]:
+    prev = summary.previous
+    before = (prev.poll.number, prev.result.figures) if prev is not None else None
+    return perception_blocks(summary.result, summary.qset, summary.poll.number, previous=before)
 
 
 def _next_step_section(summary: Summary) -> list[Block]:

@@ -72,7 +72,7 @@ def _description() -> dict[str, str]:
     return {
         "short": "A weekly one-minute pulse on how marketing and IT work together.",
         "full": (
-            "BridgePulse runs a four-question weekly pulse in channels where marketing and IT "
+            "BridgePulse runs a five-question weekly pulse in channels where marketing and IT "
             "work together, turns the answers into an alignment score from 0 to 100, and posts "
             "trend summaries, nudges tied to five imperatives, and digests for managers. "
             "Answers are anonymous: nothing is shown until both sides have enough answers, "

@@ -13,9 +13,12 @@ from bot.questions import QuestionSets, default_question_set
 
 def test_default_set_matches_design() -> None:
     qs = default_question_set()
-    assert (qs.id, qs.version) == ("default", 1)
-    assert [q.id for q in qs.questions] == ["trust", "priority", "lever"]
-    assert [q.imperative for q in qs.questions] == [5, 2, 3]
+    assert (qs.id, qs.version) == ("default", 2)
+    assert [q.id for q in qs.questions] == ["trust", "priority", "lever", "mirror"]
+    assert [q.imperative for q in qs.questions] == [5, 2, 3, 5]
+    assert qs.mirror is not None and qs.mirror.text == (
+        "The other team sees working with my team as one of its top priorities this week."
+    )
     assert qs.by_role("trust").text.startswith("This week I could count on the other team")
     assert [o.value for o in qs.by_role("lever").options] == [
         "customer_data",
@@ -41,7 +44,39 @@ def test_default_set_matches_design() -> None:
 )
 def test_rotation_follows_the_poll_number(number: int, rotating: str) -> None:
     ids = [q.id for q in default_question_set().for_poll(number)]
-    assert ids == ["trust", "priority", "lever", rotating]
+    assert ids == ["trust", "priority", "lever", rotating, "mirror"]
+
+
+def test_a_poll_opened_under_version_1_keeps_its_four_questions() -> None:
+    """Polls record the set's version: one asked before the mirror question existed is read
+    with version 1, not with the latest set."""
+    sets = QuestionSets.load()
+    assert [q.id for q in sets.get("default", 1).for_poll(3)] == [
+        "trust",
+        "priority",
+        "lever",
+        "imperative_3",
+    ]
+    assert sets.get("default", 1).mirror is None
+    assert sets.get("default", 2).mirror is not None
+    assert sets.latest("default").version == 2
+
+
+def test_a_team_can_leave_the_mirror_question_out(tmp_path: Path) -> None:
+    custom = _custom()
+    custom["questions"] = [q for q in custom["questions"] if q["role"] != "mirror"]  # type: ignore[attr-defined,index]
+    (tmp_path / "team-x.json").write_text(json.dumps(custom))
+    qs = QuestionSets.load(tmp_path).latest("team-x")
+    assert qs.mirror is None and len(qs.for_poll(1)) == 4
+
+
+def test_two_mirror_questions_are_refused(tmp_path: Path) -> None:
+    custom = _custom()
+    second = dict(custom["questions"][-1], id="mirror_2")  # type: ignore[index]
+    custom["questions"].append(second)  # type: ignore[attr-defined]
+    (tmp_path / "bad.json").write_text(json.dumps(custom))
+    with pytest.raises(ConfigError, match="at most one mirror"):
+        QuestionSets.load(tmp_path)
 
 
 def _custom(**changes: object) -> dict[str, object]:

@@ -18,7 +18,7 @@ def point(number: int, value: str, *, published: bool = True) -> TrendPoint:
     poll = Poll(number, 1, number, "default", 1, 1, opened, opened, opened, f"p{number}", None)
     if not published:
         return TrendPoint(poll, PollResult(5, Participation(marketing=2, it=1)))
-    rotating = QS.for_poll(number)[-1].id
+    rotating = QS.rotating_item((number - 1) % 5 + 1).id
     records = [
         AnswerRecord(f"{side.value}{n}", side, q, value)
         for side in (Side.MARKETING, Side.IT)

@@ -97,6 +97,10 @@ def test_every_rule_is_complete_data() -> None:
         "item_higher",
         "Item_lower",
         "item_lower",
+        "Misreader",
+        "misread",
+        "misreading",
+        "perception_gap",
     }
     for rule in RULES:
         assert rule.imperative in IMPERATIVES

@@ -20,7 +20,7 @@ from tests.support.chat import Chat
 
 QSET = default_question_set()
 K = 3
-ALL = {"trust": "4", "priority": "4", "lever": "speed", "rotating": "4"}
+ALL = {"trust": "4", "priority": "4", "lever": "speed", "rotating": "4", "mirror": "4"}
 
 
 def export_rows(text_csv: bytes) -> list[dict[str, str]]:
@@ -119,7 +119,7 @@ async def test_a_raised_k_withholds_an_old_pulse_in_follow_ups_and_exports(
     team: Team, core: Core
 ) -> None:
     await staffed(team, m=3, i=3)
-    high = {"trust": "5", "priority": "5", "lever": "speed", "rotating": "5"}
+    high = {"trust": "5", "priority": "5", "lever": "speed", "rotating": "5", "mirror": "5"}
     low_it = {engineer(n): {**high, "trust": "1"} for n in range(3)}
     first = await team.week({marketer(n): high for n in range(3)} | low_it)
     assert "trust gap 4.0 points" in first.text()

@@ -52,6 +52,13 @@ async def test_two_weeks_give_polls_summaries_nudges_digest_and_charts(
     assert "digest to Dana Whitfield" in text
     assert "Dana's last digest (Slack direct message)" in text
     assert "Your BridgePulse digest" in text
+    # the mirror question: each side's reading of the other, in the summary and the digest
+    assert re.search(
+        r"How each side reads the other: Marketing thinks IT rates this partnership \d\.\d — "
+        r"IT's own answer is \d\.\d: marketing (underestimates|overestimates|reads) IT",
+        text,
+    )
+    assert re.search(r"Perception gap: marketing (under|over)estimates IT by \d\.\d points", text)
     charts = sorted(out.iterdir())
     assert [c.name for c in charts] == [
         "slack-pulse-01.json",

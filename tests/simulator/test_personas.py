@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from bot.domain import Side
-from demo.personas import LAUNCH, LEVERS, LIKERT, RELAUNCH, TEAM, Mood, WeekPlan
+from demo.personas import LAUNCH, LEVERS, LIKERT, MISREAD, RELAUNCH, TEAM, Mood, WeekPlan
 
 
 def _plans(mood: Mood, weeks: int) -> list[WeekPlan]:
@@ -71,6 +73,39 @@ def test_trust_creeps_up_in_the_weeks_after_a_trust_nudge_is_followed() -> None:
         gains.append(nudged.level(Side.IT, "trust") - twin.level(Side.IT, "trust"))
     assert 0 < gains[0] < gains[1] < gains[2], gains  # IT, the lower side here, warms week by week
     assert gains[2] >= 0.6
+
+
+def test_each_side_underestimates_the_other_and_a_followed_nudge_shrinks_it() -> None:
+    """Mirror answers read the other side's priority with a bias: marketing about a point under,
+    IT half a point; after a followed perception-gap nudge both misreadings shrink week by week,
+    while the twin team that got no nudge keeps them."""
+    answers: dict[tuple[Side, str], list[int]] = {}
+    for plan in _plans(Mood(LAUNCH, 4), 30):
+        for a in plan.answering:
+            for question in ("mirror", "priority"):
+                answers.setdefault((a.persona.side, question), []).append(int(a.answers[question]))
+
+    def mean(side: Side, question: str) -> float:
+        found = answers[(side, question)]
+        return sum(found) / len(found)
+
+    # what each side thinks the other answers, against what the other side does answer
+    marketing_gap = mean(Side.MARKETING, "mirror") - mean(Side.IT, "priority")
+    it_gap = mean(Side.IT, "mirror") - mean(Side.MARKETING, "priority")
+    assert -1.4 < marketing_gap < -0.6 and -0.9 < it_gap < -0.1, (marketing_gap, it_gap)
+    mood = Mood(LAUNCH, 4)
+    assert mood.thinks(Side.MARKETING) == pytest.approx(mood.level(Side.IT, "priority") - 1.0)
+    assert mood.thinks(Side.IT) == pytest.approx(mood.level(Side.MARKETING, "priority") - 0.5)
+
+    nudged, twin = _followed("perception_gap", 5)
+    misread = []
+    for _ in range(3):
+        nudged.plan_week(), twin.plan_week()
+        misread.append(dict(nudged.misread))
+        assert twin.misread == {**MISREAD}
+    for side in (Side.MARKETING, Side.IT):
+        sizes = [abs(MISREAD[side])] + [abs(m[side]) for m in misread]
+        assert sizes == sorted(sizes, reverse=True) and sizes[-1] < sizes[0] / 2, sizes
 
 
 def test_levers_converge_when_a_lever_nudge_is_followed() -> None:

@@ -257,7 +257,7 @@ async def test_status_points_to_the_figures_so_far_once_the_guard_lets_them_out(
 
     async def everything(people: list[SlackPerson]) -> None:
         for person in people:
-            for question in ("trust", "priority", "imperative_1"):
+            for question in ("trust", "priority", "imperative_1", "mirror"):
                 await person.clicks(poll, question, 4)
             await person.clicks(poll, "lever", "speed")
 

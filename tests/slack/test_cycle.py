@@ -7,6 +7,7 @@ import copy
 from bot.domain import ChannelRef
 from bot.questions import default_question_set
 from bot.score.scoring import compute_result
+from handlers.slack.render import block_problem
 from tests.slack.conftest import SlackStack
 from tests.support.blockkit import problems
 from tests.support.clock import FakeClock
@@ -33,10 +34,15 @@ async def test_setup_join_open_click_change_score_close(
     poll = ws.poll_message()
     rows = [b for b in poll.blocks if b["type"] == "actions"]
     kinds = [[e["type"] for e in b["elements"]] for b in rows]
-    assert kinds == [["button"] * 5, ["button"] * 5, ["static_select"], ["button"] * 5]
+    # five questions, the mirror last, one row of one-click choices each, as Slack takes them
+    assert kinds == [["button"] * 5, ["button"] * 5, ["static_select"]] + [["button"] * 5] * 2
+    assert [b["block_id"] for b in rows][-1] == "q_mirror"
+    assert len(poll.blocks) <= 50 and block_problem(poll.blocks) is None
+    assert "five one-click questions" in poll.text
     assert [e["text"]["text"] for e in rows[0]["elements"]] == ["1", "2", "3", "4", "5"]
 
-    plan = {"trust": (5, 4), "priority": (4, 2), "imperative_1": (4, 4)}
+    # marketing thinks IT rates the partnership 3 (IT: 2); IT thinks marketing rates it 2 (4)
+    plan = {"trust": (5, 4), "priority": (4, 2), "imperative_1": (4, 4), "mirror": (3, 2)}
     for person in marketing:
         for question, (mine, _) in plan.items():
             seen = await person.clicks(poll, question, mine)
@@ -92,6 +98,11 @@ async def test_setup_join_open_click_change_score_close(
     assert problems(card.blocks) == []
     assert f"#1 {expected.score}" in summary, "the figures in words too"
     assert fake.calls_to("files.getUploadURLExternal") == [], "no picture of it uploaded"
+    assert (
+        "Marketing thinks IT rates this partnership 3.0 — IT's own answer is 2.0: marketing "
+        "overestimates IT by 1.0 points. IT thinks marketing rates this partnership 2.0 — "
+        "marketing's own answer is 4.0: IT underestimates marketing by 2.0 points." in summary
+    )
     assert "closed" in message_text(poll)
     after = await it[1].types("/alignment")
     assert f"{expected.score}/100" in after.text and "so far" not in after.text

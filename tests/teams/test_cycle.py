@@ -47,10 +47,17 @@ async def test_a_week_in_a_teams_channel(teams: Teams, clock: FakeClock) -> None
     await boss.says("pulse now", in_=campaigns)
     poll = campaigns.poll()
     sets = [e for c in poll.cards for e in c["body"] if e["type"] == "ActionSet"]
-    assert [s["id"] for s in sets] == ["q_trust", "q_priority", "q_lever", "q_imperative_1"]
-    assert [len(s["actions"]) for s in sets] == [5, 5, 6, 5]
+    ids = ["q_trust", "q_priority", "q_lever", "q_imperative_1", "q_mirror"]
+    assert [s["id"] for s in sets] == ids
+    assert [len(s["actions"]) for s in sets] == [5, 5, 6, 5, 5]
 
-    plan = {"trust": ("5", "4"), "priority": ("4", "2"), "imperative_1": ("4", "4")}
+    # marketing thinks IT rates the partnership 3 (IT: 2); IT thinks marketing rates it 2 (4)
+    plan = {
+        "trust": ("5", "4"),
+        "priority": ("4", "2"),
+        "imperative_1": ("4", "4"),
+        "mirror": ("3", "2"),
+    }
     for person in marketing:
         for question, (m_value, _) in plan.items():
             assert "Got it" in (await person.clicks(poll, question, m_value)).toast
@@ -88,6 +95,8 @@ async def test_a_week_in_a_teams_channel(teams: Teams, clock: FakeClock) -> None
     assert f"{expected.score}/100" in summary and "marketing 3 · IT 3" in summary
     assert "data:image/png;base64," in json.dumps(campaigns.posts()[-1].activity), "the chart"
     assert "chart not shown" not in summary
+    assert "Marketing thinks IT rates this partnership 3.0 — IT's own answer is 2.0" in summary
+    assert "IT underestimates marketing by 2.0 points" in summary
     assert "closed" in poll.text
     late = await marketing[0].invokes(
         poll, {"type": "Action.Execute", "verb": "vote", "data": stale_vote}

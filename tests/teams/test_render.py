@@ -53,7 +53,13 @@ def elements(card: Json, kind: str) -> list[Json]:
 def test_the_poll_is_one_action_set_per_question_in_order(card_checker: CardChecker) -> None:
     card = adaptive_card(poll_card(a_poll(), default_question_set(), answered=2, timezone="UTC"))
     sets = elements(card, "ActionSet")
-    assert [s["id"] for s in sets] == ["q_trust", "q_priority", "q_lever", "q_imperative_1"]
+    assert [s["id"] for s in sets] == [
+        "q_trust",
+        "q_priority",
+        "q_lever",
+        "q_imperative_1",
+        "q_mirror",
+    ]
     assert [a["title"] for a in sets[0]["actions"]] == ["1", "2", "3", "4", "5"]
     first = sets[0]["actions"][0]
     assert first["type"] == "Action.Execute" and first["verb"] == "vote"

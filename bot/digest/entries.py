@@ -3,10 +3,11 @@ top nudge; channels with the biggest drop first, channels without figures last."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from bot.nudges.service import Nudge
+from bot.questions import Question
 from bot.score.trends import ScoreReport, TrendPoint
 
 
@@ -16,6 +17,11 @@ class DigestEntry:
     channel_label: str
     report: ScoreReport
     nudge: Nudge | None = None
+    #: poll id → the questions that pulse asked (for the heatmap's cells and their k)
+    asked: Mapping[int, tuple[Question, ...]] = field(default_factory=dict)
+    #: the channel's open actions, one line each, and its escalated gaps by question id
+    open_actions: tuple[str, ...] = ()
+    escalated: tuple[str, ...] = ()
 
     @property
     def latest(self) -> TrendPoint | None:

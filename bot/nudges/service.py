@@ -33,6 +33,8 @@ class Nudge:
     severity: float
     action: str
     short: str
+    #: the pulse whose figures the nudge was worded for
+    pulse: int | None = None
 
     @property
     def imperative(self) -> Imperative:
@@ -120,6 +122,7 @@ def nudge_for(
         -1.0 if rule.positive else past / metric.span,
         rule.action.format_map(variables),
         rule.short.format_map(variables),
+        poll_number,
     )
 
 

@@ -27,6 +27,10 @@ FILENAME = "digest.png"
 CELL_W, CELL_H, LABEL_W, HEADER_H, PAD = 84, 17, 140, 44, 4
 #: raw PNG bytes: base64 of it fits the Teams card's inline budget (18,000) with room to spare
 MAX_BYTES = 13_000
+#: fewer rows than this make no picture worth sending
+MIN_ROWS = 5
+#: the most a row may cost: the first draw is of as many rows as that allows
+ROW_BYTES = 280
 STEPS = 8
 WITHHELD, NOT_ASKED, INK, LINE = (214, 214, 214), (255, 255, 255), (40, 40, 40), (255, 255, 255)
 FONT_SIZE, HEADER_SIZE = 10, 9
@@ -54,21 +58,19 @@ class Picture:
     rows: int
 
 
-def render(grid: Grid) -> Picture:
-    """The heatmap of the grid's rows with cells, or of as many top rows as fit `MAX_BYTES`
-    (blocking: call `heatmap_png` from async code). Each row costs ~550 bytes, so 40 rows do
-    not fit and one redraw with fewer does."""
+def render(grid: Grid, max_bytes: int = MAX_BYTES) -> Picture | None:
+    """The heatmap of the grid's rows with cells, or of as many top rows as fit `max_bytes`
+    (None if not even `MIN_ROWS`, or every row when fewer, do); blocking: call `heatmap_png` from async code. A row costs
+    300–600 bytes, so a first draw that is too large gives the estimate for the second."""
     rows = [r for r in grid.rows if r.cells]
-    png = render_png(grid, rows)
-    if len(png) <= MAX_BYTES or len(rows) <= 1:
-        return Picture(png, len(rows))
-    fit = max(1, int(len(rows) * MAX_BYTES / len(png) * 0.9))
-    while fit > 1:
+    fewest = max(1, min(MIN_ROWS, len(rows)))
+    fit = min(len(rows), max(fewest, max_bytes // ROW_BYTES))
+    while rows and fit >= fewest:
         png = render_png(grid, rows[:fit])
-        if len(png) <= MAX_BYTES:
-            break
-        fit = int(fit * 0.8)
-    return Picture(png, fit)
+        if len(png) <= max_bytes:
+            return Picture(png, fit)
+        fit = min(fit - 1, int(fit * max_bytes / len(png) * 0.95))
+    return None
 
 
 def render_png(grid: Grid, rows: Sequence[Row]) -> bytes:
@@ -98,8 +100,8 @@ def render_png(grid: Grid, rows: Sequence[Row]) -> bytes:
     return out.getvalue()
 
 
-async def heatmap_png(grid: Grid) -> Picture:
-    return await asyncio.to_thread(render, grid)
+async def heatmap_png(grid: Grid, max_bytes: int = MAX_BYTES) -> Picture | None:
+    return await asyncio.to_thread(render, grid, max_bytes)
 
 
 # palette indexes: 0 white, 1 ink, 2 withheld grey, 3 black, 4.. the shades

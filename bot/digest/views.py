@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from bot.cards import Attachment, Block, Card, Context, Heading, Image, Text
 from bot.digest.entries import DigestEntry
-from bot.digest.heatmap import MAX_ROWS, NOT_ASKED, PERSIST_PULSES, Cell, Column, Grid, Row
-from bot.digest.heatmap_chart import FILENAME, Picture, alt_text
+from bot.digest.heatmap import MAX_ROWS, PERSIST_PULSES, Cell, Column, Grid, Row
+from bot.digest.heatmap_chart import FILENAME, MAX_BYTES, Picture, alt_text
 from bot.formatting import plural
 from bot.imperatives import IMPERATIVES
 
-__all__ = ["MAX_LISTED", "DigestEntry", "digest_card", "digest_sent"]
+__all__ = ["MAX_LISTED", "DigestEntry", "digest_card", "digest_sent", "picture_budget"]
 
 #: channels listed one by one; chat platforms cap a message's blocks (Slack: 50)
 MAX_LISTED = MAX_ROWS
 #: channels named after the listed ones, in order
 MAX_NAMED = 60
 TITLE = "Your channels by figure"
+#: channels named in the notification text
+SUMMARY_ROWS = 5
+#: a message's bytes on the platform with the smallest limit (Teams: ~28 KB), less a margin
+MESSAGE_BYTES = 26_000
+#: the JSON around one line of text in a Teams card
+LINE_BYTES = 80
 
 
 def digest_card(grid: Grid, *, picture: Picture | None = None) -> Card:
@@ -44,10 +50,25 @@ def digest_card(grid: Grid, *, picture: Picture | None = None) -> Card:
         blocks.append(Text(f"…and {len(grid.more)} more, in order: {', '.join(named)}{tail}."))
     blocks.append(Context(_legend(grid)))
     return Card(
-        summary="BridgePulse digest: " + "; ".join(short for _, short in lines),
+        summary=_summary(grid, [short for _, short in lines]),
         blocks=tuple(blocks),
         attachments=attachments,
     )
+
+
+def _summary(grid: Grid, shorts: list[str]) -> str:
+    """The notification: the first few channels (the rest are one tap away)."""
+    total = len(grid.rows) + len(grid.more)
+    rest = f"; {total - SUMMARY_ROWS} more" if total > SUMMARY_ROWS else ""
+    return "BridgePulse digest: " + "; ".join(shorts[:SUMMARY_ROWS]) + rest
+
+
+def picture_budget(card: Card) -> int:
+    """The PNG bytes a digest can still carry: Teams takes the picture inline, base64-encoded,
+    in one activity of at most ~28 KB, where each line of text becomes an element of its own."""
+    text = card.text()
+    used = len(text.encode("utf-8")) + LINE_BYTES * (text.count("\n") + 1)
+    return max(0, min(MAX_BYTES, (MESSAGE_BYTES - used) * 3 // 4))
 
 
 def _with_cells(grid: Grid) -> int:
@@ -65,83 +86,68 @@ def _overview(grid: Grid, picture: Picture | None) -> str:
 
 
 def _row_text(row: Row, grid: Grid) -> tuple[str, str]:
-    """(the channel's lines in the message, its short notification summary)."""
+    """(the channel's lines in the message, its short notification summary). One line of cells
+    and one of the next step and actions: Teams makes a text element of every line."""
     name = row.channel_label
     if row.pulse is None:
         return f"**{name}** · no pulse has closed yet.", f"{name} no pulse yet"
     score = row.cells[0]
-    shown = [cell for cell in row.cells if cell.shade is not None]
-    if not shown and score.withheld:
+    if score.withheld and not any(cell.shade is not None for cell in row.cells):
         text = f"**{name}** · pulse #{row.pulse}: {score.withheld}."
-        return _with_actions(text, row), f"{name} not enough answers"
-    head = f"**{name}** · pulse #{row.pulse} · score {_score(score)}"
+        return _with_actions(text, row, []), f"{name} not enough answers"
+    head = f"**{name}** · pulse #{row.pulse}: {_score(score)}"
     if row.persistent_gap:
-        head += f" · a gap of {row.persistent_gap:.1f}+ for {PERSIST_PULSES} pulses"
+        head += f", a gap of {row.persistent_gap:.1f}+ for {PERSIST_PULSES} pulses"
     if row.escalated:
-        head += " · ⚑ escalated: " + ", ".join(row.escalated)
-    lines = [head, _cells_text(grid.columns, row.cells)]
-    held = _withheld_text(grid.columns, row.cells)
-    if held:
-        lines.append(held)
-    if row.next_step:
-        lines.append(row.next_step)
-    return _with_actions(
-        "\n".join(lines), row
-    ), f"{name} {score.text if score.shade is not None else 'withheld'}"
+        head += ", ⚑ escalated: " + ", ".join(row.escalated)
+    line = f"{head} · {_cells_text(grid.columns, row.cells)}"
+    summary = f"{name} {score.text.partition(' ')[0]}" if score.withheld is None else name
+    return _with_actions(line, row, [row.next_step] if row.next_step else []), summary
 
 
 def _score(cell: Cell) -> str:
     if cell.withheld:
-        return cell.withheld
+        return f"score {_withheld(cell)}"
     value, _, interval = cell.text.partition(" ")
     return f"**{value}/100**" + (f" {interval}" if interval else "")
+
+
+def _withheld(cell: Cell) -> str:
+    """ "not enough answers (2 of 3)": the cell's reason, its "per side" left to the legend."""
+    reason = cell.withheld or ""
+    return reason.replace(" yet", "").replace(" per side", "")
 
 
 def _cells_text(columns: tuple[Column, ...], cells: tuple[Cell, ...]) -> str:
     parts: list[str] = []
     imperatives: list[str] = []
     for column, cell in zip(columns[1:], cells[1:], strict=True):
-        value = cell.text if cell.withheld is None else "withheld"
+        value = cell.text if cell.withheld is None else _withheld(cell)
+        if cell.escalated:
+            value += " ⚑"
         if column.kind == "imperative":
             imperatives.append(value)
-        elif column.kind == "likert" and cell.lower is not None and cell.gap is not None:
-            flag = " ⚑" if cell.escalated else ""
-            level = cell.text.split(" ")[1]
-            parts.append(
-                f"{column.title}: {cell.lower.label} lower, {level} ({cell.gap:.1f} below){flag}"
-            )
-        elif column.kind == "share" and cell.withheld is None and cell.text != NOT_ASKED:
-            parts.append(f"{column.title}: {cell.text} agreement")
         else:
-            parts.append(f"{column.title}: {value}")
+            parts.append(f"{column.title.lower()} {value}")
     parts.append(f"imperatives 1–5: {' · '.join(imperatives)}")
     return " · ".join(parts)
 
 
-def _withheld_text(columns: tuple[Column, ...], cells: tuple[Cell, ...]) -> str:
-    """Withheld cells grouped by their reason: "Not enough answers yet (2 of 3 per side): …"."""
-    by_reason: dict[str, list[str]] = {}
-    for column, cell in zip(columns[1:], cells[1:], strict=True):
-        if cell.withheld is not None:
-            title = f"imperative {column.key[-1]}" if column.kind == "imperative" else column.title
-            by_reason.setdefault(cell.withheld, []).append(title.lower())
-    return " · ".join(f"Withheld, {r}: {', '.join(t)}" for r, t in by_reason.items())
-
-
-def _with_actions(text: str, row: Row) -> str:
-    if not row.open_actions:
-        return text
-    return text + "\nOpen actions: " + "; ".join(row.open_actions)
+def _with_actions(text: str, row: Row, more: list[str]) -> str:
+    if row.open_actions:
+        more.append("Open actions: " + "; ".join(row.open_actions))
+    return "\n".join([text, " · ".join(more)]) if more else text
 
 
 def _legend(grid: Grid) -> str:
     imperatives = ", ".join(f"{i} {m.short_title}" for i, m in IMPERATIVES.items())
     return (
-        "Trust and priority: the lower side's average answer (1–5) and how far below the other "
-        "side it is; score 0–100 with its 90% range; levers: how much the sides agree on what "
-        f"to work on next; imperatives (0–100): {imperatives}. ⚑ / a black border: an escalated "
-        f"gap. Figures only where marketing and IT each gave {grid.k}+ answers to that "
-        "question; nobody can see who answered what."
+        "Trust and priority: the lower side, its average answer (1–5) and (−) how far below the "
+        "other side; “both”: level. Score 0–100 with its 90% range; levers: how much the sides "
+        f"agree on what to work on next; imperatives (0–100): {imperatives}. ⚑ (a black border "
+        f"in the picture): an escalated gap. Figures only where marketing and IT each gave "
+        f"{grid.k}+ answers to that question (n of {grid.k}: the smaller side's answers); "
+        "nobody can see who answered what."
     )
 
 

@@ -22,6 +22,7 @@ from matplotlib import colormaps
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.digest.heatmap import Cell, Grid, Row
+from bot.formatting import plural
 
 FILENAME = "digest.png"
 CELL_W, CELL_H, LABEL_W, HEADER_H, PAD = 84, 17, 140, 44, 4
@@ -136,7 +137,7 @@ def alt_text(grid: Grid, shown: int) -> str:
     rows = [r for r in grid.rows if r.cells][:shown]
     first = ", ".join(r.channel_label for r in rows[:5])
     return (
-        f"Heatmap of {len(rows)} channels by figure (score, trust, priority, levers, perception "
+        f"Heatmap of {plural(len(rows), 'channel')} by figure (score, trust, priority, levers, perception "
         f"gap, the five imperatives); darker cells are lower, grey cells withheld, a black "
         f"border an escalated gap. Top rows: {first}. Every cell is listed as text below."
     )

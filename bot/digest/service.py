@@ -10,7 +10,7 @@ from bot.digest.entries import DigestEntry
 from bot.digest.heatmap import NO_FOLLOW_UPS, FollowUps, build_grid
 from bot.digest.heatmap_chart import Picture, heatmap_png
 from bot.digest.home import home_card
-from bot.digest.views import digest_card, digest_sent, picture_budget
+from bot.digest.views import digest_card, digest_sent, fitted, picture_budget
 from bot.domain import Actor, PersonRef, Side
 from bot.nudges.service import NudgeService
 from bot.questions import Question, QuestionSet
@@ -79,7 +79,7 @@ class DigestService:
 
     async def digest(self, person: PersonRef) -> Card:
         entries = await self.entries_for(person, live=False)
-        grid = build_grid(entries, k=self._deps.k)
+        grid = fitted(build_grid(entries, k=self._deps.k))
         text_only = digest_card(grid)
         picture: Picture | None = None
         if any(row.cells for row in grid.rows):

@@ -3,6 +3,9 @@ one short paragraph a channel, ranked by the gaps that persist; channels without
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 from bot.cards import Attachment, Block, Card, Context, Heading, Image, Text
 from bot.digest.entries import DigestEntry
 from bot.digest.heatmap import MAX_ROWS, PERSIST_PULSES, Cell, Column, Grid, Row
@@ -10,12 +13,12 @@ from bot.digest.heatmap_chart import FILENAME, MAX_BYTES, Picture, alt_text
 from bot.formatting import plural
 from bot.imperatives import IMPERATIVES
 
-__all__ = ["MAX_LISTED", "DigestEntry", "digest_card", "digest_sent", "picture_budget"]
+__all__ = ["MAX_LISTED", "DigestEntry", "digest_card", "digest_sent", "fitted", "picture_budget"]
 
 #: channels listed one by one; chat platforms cap a message's blocks (Slack: 50)
 MAX_LISTED = MAX_ROWS
 #: channels named after the listed ones, in order
-MAX_NAMED = 60
+MAX_NAMED = 20
 TITLE = "Your channels by figure"
 #: channels named in the notification text
 SUMMARY_ROWS = 5
@@ -23,6 +26,8 @@ SUMMARY_ROWS = 5
 MESSAGE_BYTES = 26_000
 #: the JSON around one line of text in a Teams card
 LINE_BYTES = 80
+#: the most the text may take, so that a picture of at least ~15 rows still fits
+TEXT_BYTES = 19_000
 
 
 def digest_card(grid: Grid, *, picture: Picture | None = None) -> Card:
@@ -63,12 +68,33 @@ def _summary(grid: Grid, shorts: list[str]) -> str:
     return "BridgePulse digest: " + "; ".join(shorts[:SUMMARY_ROWS]) + rest
 
 
+def fitted(grid: Grid) -> Grid:
+    """The grid with as many rows listed as leave room for a picture in one Teams message (at
+    most ~28 KB, base64 pictures inline): the rows that do not fit join `more`, in order."""
+    listed = len(grid.rows)
+    while True:
+        trial = replace(grid, rows=grid.rows[:listed], more=_names(grid, listed))
+        size = _text_bytes(digest_card(trial))
+        if size <= TEXT_BYTES or listed <= 1:
+            return trial
+        per_row = max(1, size // listed)
+        listed = max(1, listed - max(1, -(-(size - TEXT_BYTES) // per_row)))
+
+
+def _names(grid: Grid, listed: int) -> tuple[str, ...]:
+    return tuple(r.channel_label for r in grid.rows[listed:]) + grid.more
+
+
 def picture_budget(card: Card) -> int:
     """The PNG bytes a digest can still carry: Teams takes the picture inline, base64-encoded,
     in one activity of at most ~28 KB, where each line of text becomes an element of its own."""
+    return max(0, min(MAX_BYTES, (MESSAGE_BYTES - _text_bytes(card)) * 3 // 4))
+
+
+def _text_bytes(card: Card) -> int:
+    """The card's text as JSON will carry it (non-ASCII escaped), each line in an element."""
     text = card.text()
-    used = len(text.encode("utf-8")) + LINE_BYTES * (text.count("\n") + 1)
-    return max(0, min(MAX_BYTES, (MESSAGE_BYTES - used) * 3 // 4))
+    return len(json.dumps(text)) + LINE_BYTES * (text.count("\n") + 1)
 
 
 def _with_cells(grid: Grid) -> int:

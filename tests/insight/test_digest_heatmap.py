@@ -6,12 +6,13 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from PIL import Image
 
 from bot.digest.entries import DigestEntry
-from bot.digest.heatmap import COLUMNS, MAX_ROWS, build_grid, persistent_gap
+from bot.digest.heatmap import COLUMNS, MAX_ROWS, Grid, build_grid, persistent_gap
 from bot.digest.heatmap_chart import MAX_BYTES, render
 from bot.digest.views import digest_card
 from bot.domain import AnswerRecord, Poll, Side
@@ -180,3 +181,24 @@ def test_a_channel_without_figures_says_why() -> None:
     text = digest_card(grid).text()
     assert "**#quiet** · pulse #1: not enough answers yet (1 of 3 per side)." in text
     assert "**#new** · no pulse has closed yet." in text
+
+
+def crowded(channels: int = 60) -> Grid:
+    """A worst case for the message's size: long names, every row with a withheld figure, an
+    escalated gap, a next step and two open actions (shared by the Slack and Teams tests)."""
+    entries = []
+    for c in range(channels):
+        it = {**HIGH, "trust": str(1 + c % 5), "priority": str(1 + (c // 5) % 5)}
+        last = [
+            r
+            for r in answers(HIGH, it, number=3)
+            if (r.respondent, r.question_id) != ("it0", "lever")
+        ]
+        name = f"#marketing-it-programme-{c:03d}"
+        points = pulses(c, [(HIGH, it)] * 2) + [point(c, 3, last)]
+        entries.append(entry(name, points, escalated=("trust",)))
+    grid = build_grid(entries, k=K)
+    step = "Next step (pulse #3): _5 · Build trust by trusting_ — " + "x" * 80
+    actions = ("Maya will try: a joint retro (open)", "Sam will try: a shared roadmap (open)")
+    rows = tuple(replace(r, next_step=step, open_actions=actions) for r in grid.rows)
+    return replace(grid, rows=rows)

@@ -6,9 +6,12 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, BlockElement
 
 from bot.channels.steps import StepRunner
-from bot.digest.heatmap_chart import FILENAME, MAX_BYTES
+from bot.digest.heatmap_chart import FILENAME, MAX_BYTES, render
+from bot.digest.views import digest_card, fitted, picture_budget
 from demo.slack_api import Message
-from handlers.slack.render import MAX_MESSAGE_BLOCKS, SECTION_CHARS
+from handlers.slack.render import MAX_MESSAGE_BLOCKS, SECTION_CHARS, block_problem
+from handlers.slack.render import message as render_message
+from tests.insight.test_digest_heatmap import crowded
 from tests.slack.conftest import SlackStack
 from tests.support.clock import FakeClock
 from tests.support.slack import SlackPerson, message_text
@@ -97,3 +100,20 @@ async def test_the_weekly_digest_step_sends_the_heatmap(
     assert_valid_for_slack(message)
     assert "pulse #3: *" in message_text(message)
     assert png.startswith(b"\x89PNG")
+
+
+def test_a_forty_row_digest_is_valid_block_kit_within_slacks_limits() -> None:
+    grid = crowded(60)
+    assert len(grid.rows) == 40
+    for shown in (grid, fitted(grid)):
+        picture = render(shown, picture_budget(digest_card(shown)))
+        rendered = render_message(digest_card(shown, picture=picture))
+        assert block_problem(rendered.blocks) is None
+        assert len(rendered.blocks) <= MAX_MESSAGE_BLOCKS
+        assert rendered.blocks[-1]["type"] == "context"  # not cut: the legend is still there
+        assert "(shortened)" not in str(rendered.blocks)
+        sections = [b["text"]["text"] for b in rendered.blocks if b["type"] == "section"]
+        assert all(len(t) <= SECTION_CHARS for t in sections)
+        assert sum(t.startswith("*#marketing-it-programme-") for t in sections) == len(shown.rows)
+        # The service always fits the grid first; unfitted, these rows leave no room for one.
+        assert [f.filename for f in rendered.files] == ([FILENAME] if shown is not grid else [])

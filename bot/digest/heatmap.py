@@ -239,13 +239,14 @@ def persistent_gap(points: Sequence[TrendPoint]) -> float:
 
 
 def build_grid(entries: Sequence[DigestEntry], *, k: int) -> Grid:
-    """Every entry as a row, ranked; the first `MAX_ROWS` listed, the rest named in `more`."""
-    rows = sorted((_row(e) for e in entries), key=_rank)
-    listed, rest = rows[:MAX_ROWS], rows[MAX_ROWS:]
-    return Grid(k, COLUMNS, tuple(listed), tuple(r.channel_label for r in rest))
+    """Every entry ranked; the first `MAX_ROWS` listed as rows, the rest named in `more`. Only
+    the listed rows' cells are worked out (a digest may cover 500 channels)."""
+    ranked = sorted(((_rank(e), e) for e in entries), key=lambda pair: pair[0])
+    rows = tuple(_row(entry, key[1]) for key, entry in ranked[:MAX_ROWS])
+    return Grid(k, COLUMNS, rows, tuple(entry.channel_label for _, entry in ranked[MAX_ROWS:]))
 
 
-def _row(entry: DigestEntry) -> Row:
+def _row(entry: DigestEntry, minus_gap: float) -> Row:
     latest = entry.latest
     if latest is None:
         return Row(entry.channel_label, None, (), 0.0, entry.open_actions, entry.escalated)
@@ -257,21 +258,27 @@ def _row(entry: DigestEntry) -> Row:
         if nudge is not None
         else None
     )
-    shown = [p for p in entry.report.points if p.poll.number <= latest.poll.number]
     return Row(
         entry.channel_label,
         latest.poll.number,
         cells(latest, asked, entry.escalated),
-        persistent_gap(shown),
+        -minus_gap,
         entry.open_actions,
         entry.escalated,
         step,
     )
 
 
-def _rank(row: Row) -> tuple[int, float, int, float, str]:
+def _rank(entry: DigestEntry) -> tuple[int, float, int, float, str]:
     """Channels with figures first; the most persistent gap, then escalated gaps, then the lowest
     score first; channels whose pulse was withheld, then those without a pulse, last."""
-    score = row.cells[0].shade if row.cells else None
-    tier = 0 if score is not None else 1 if row.pulse is not None else 2
-    return (tier, -row.persistent_gap, -len(row.escalated), score or 0.0, row.channel_label.lower())
+    latest = entry.latest
+    score = latest.score if latest is not None else None
+    tier = 0 if score is not None else 1 if latest is not None else 2
+    gap = 0.0
+    if latest is not None and score is not None:
+        gap = persistent_gap(
+            [p for p in entry.report.points if p.poll.number <= latest.poll.number]
+        )
+    label = entry.channel_label.lower()
+    return (tier, -gap, -len(entry.escalated), score or 0, label)

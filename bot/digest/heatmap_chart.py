@@ -14,7 +14,7 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -30,8 +30,6 @@ CELL_W, CELL_H, LABEL_W, HEADER_H, PAD = 84, 17, 140, 44, 4
 MAX_BYTES = 13_000
 #: fewer rows than this make no picture worth sending
 MIN_ROWS = 5
-#: the most a row may cost: the first draw is of as many rows as that allows
-ROW_BYTES = 280
 STEPS = 8
 WITHHELD, NOT_ASKED, INK, LINE = (214, 214, 214), (255, 255, 255), (40, 40, 40), (255, 255, 255)
 FONT_SIZE, HEADER_SIZE = 10, 9
@@ -61,13 +59,15 @@ class Picture:
 
 def render(grid: Grid, max_bytes: int = MAX_BYTES) -> Picture | None:
     """The heatmap of the grid's rows with cells, or of as many top rows as fit `max_bytes`
-    (None if not even `MIN_ROWS`, or every row when fewer, do); blocking: call `heatmap_png` from async code. A row costs
-    300–600 bytes, so a first draw that is too large gives the estimate for the second."""
+    (None if not even `MIN_ROWS`, or every row when fewer, do); blocking: call `heatmap_png`
+    from async code. Drawn once; fewer rows are a crop of it, encoded again (~10 ms)."""
     rows = [r for r in grid.rows if r.cells]
-    fewest = max(1, min(MIN_ROWS, len(rows)))
-    fit = min(len(rows), max(fewest, max_bytes // ROW_BYTES))
-    while rows and fit >= fewest:
-        png = render_png(grid, rows[:fit])
+    if not rows:
+        return None
+    image = draw(grid, rows)
+    fewest, fit = min(MIN_ROWS, len(rows)), len(rows)
+    while fit >= fewest:
+        png = encode(image, fit)
         if len(png) <= max_bytes:
             return Picture(png, fit)
         fit = min(fit - 1, int(fit * max_bytes / len(png) * 0.95))
@@ -76,29 +76,69 @@ def render(grid: Grid, max_bytes: int = MAX_BYTES) -> Picture | None:
 
 def render_png(grid: Grid, rows: Sequence[Row]) -> bytes:
     """These rows' heatmap as PNG bytes."""
+    return encode(draw(grid, rows), len(rows))
+
+
+def encode(image: Image.Image, rows: int) -> bytes:
+    """The header and the top `rows` rows of a drawn heatmap as a PNG."""
+    out = io.BytesIO()
+    image.crop((0, 0, image.width, HEADER_H + CELL_H * rows + PAD)).save(
+        out, format="PNG", optimize=True
+    )
+    return out.getvalue()
+
+
+def draw(grid: Grid, rows: Sequence[Row]) -> Image.Image:
     width = LABEL_W + CELL_W * len(grid.columns) + PAD
     height = HEADER_H + CELL_H * max(1, len(rows)) + PAD
-    image = Image.new("P", (width, height), 0)
+    image = Image.new("P", (width, height), _WHITE)
     image.putpalette(_palette())
-    draw = ImageDraw.Draw(image)
-    draw.fontmode = "1"  # no anti-aliasing: the palette's colours only
+    pen = ImageDraw.Draw(image)
     for x, column in enumerate(grid.columns):
         lines = textwrap.wrap(column.title, 14)[:3]
         top = HEADER_H - 4 - len(lines) * (HEADER_SIZE + 2)
         for i, line in enumerate(lines):
-            centre = (LABEL_W + x * CELL_W + CELL_W // 2, top + i * (HEADER_SIZE + 2))
-            draw.text(centre, line, fill=_INK, font=font(HEADER_SIZE, True), anchor="mt")
+            centre = LABEL_W + x * CELL_W + CELL_W // 2
+            _text(image, (centre, top + i * (HEADER_SIZE + 2)), line, _INK, bold=True, at="mt")
     for y, row in enumerate(rows):
         top = HEADER_H + y * CELL_H
-        label = row.channel_label if len(row.channel_label) <= 22 else row.channel_label[:21] + "…"
-        draw.text(
-            (LABEL_W - 6, top + CELL_H // 2), label, fill=_INK, font=font(FONT_SIZE), anchor="rm"
-        )
+        _text(image, (LABEL_W - 6, top + CELL_H // 2), short_name(row.channel_label), _INK, at="rm")
         for x, cell in enumerate(row.cells):
-            _cell(draw, (LABEL_W + x * CELL_W, top), cell)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+            _cell(image, pen, (LABEL_W + x * CELL_W, top), cell)
+    return image
+
+
+def short_name(name: str, limit: int = 22) -> str:
+    """A channel name that fits the label column, its end kept: channels of one programme often
+    share a long prefix and differ at the end ("#marketing-it-…-007")."""
+    if len(name) <= limit:
+        return name
+    head = (limit - 1) // 2
+    return name[:head] + "…" + name[-(limit - 1 - head) :]
+
+
+@lru_cache(maxsize=4096)
+def _glyphs(text: str, bold: bool) -> Image.Image:
+    """A label as a 1-bit mask, drawn once: most cells repeat a few labels ("—", "100%")."""
+    face = font(HEADER_SIZE if bold else FONT_SIZE, bold)
+    left, top, right, bottom = (int(v) for v in face.getbbox(text))
+    mask = Image.new("1", (max(1, right - left), max(1, bottom - top)), 0)
+    pen = ImageDraw.Draw(mask)
+    pen.fontmode = "1"  # no anti-aliasing: the picture keeps to its palette
+    pen.text((-left, -top), text, fill=1, font=face)
+    return mask
+
+
+def _text(
+    image: Image.Image, xy: tuple[int, int], text: str, ink: int, *, bold: bool = False, at: str
+) -> None:
+    """`text` in palette colour `ink`, placed by `at`: "mm" centred, "mt" centred below the
+    point, "rm" ending at it."""
+    mask = _glyphs(text, bold)
+    x, y = xy
+    left = x - mask.width if at[0] == "r" else x - mask.width // 2
+    top = y if at[1] == "t" else y - mask.height // 2
+    image.paste(ink, (left, top, left + mask.width, top + mask.height), mask)
 
 
 async def heatmap_png(grid: Grid, max_bytes: int = MAX_BYTES) -> Picture | None:
@@ -114,7 +154,7 @@ def _palette() -> list[int]:
     return [v for rgb in colours for v in rgb]
 
 
-def _cell(draw: ImageDraw.ImageDraw, at: tuple[int, int], cell: Cell) -> None:
+def _cell(image: Image.Image, pen: ImageDraw.ImageDraw, at: tuple[int, int], cell: Cell) -> None:
     x, y = at
     if cell.shade is not None:
         step = min(STEPS - 1, int(cell.shade * STEPS))
@@ -122,14 +162,10 @@ def _cell(draw: ImageDraw.ImageDraw, at: tuple[int, int], cell: Cell) -> None:
     else:
         fill, ink = (_GREY if cell.withheld else _WHITE), _INK
     box = (x, y, x + CELL_W - 1, y + CELL_H - 1)
-    draw.rectangle(
-        box,
-        fill=fill,
-        outline=_BLACK if cell.escalated else _WHITE,
-        width=2 if cell.escalated else 1,
-    )
+    edge, width = (_BLACK, 2) if cell.escalated else (_WHITE, 1)
+    pen.rectangle(box, fill=fill, outline=edge, width=width)
     text = ("! " if cell.escalated else "") + cell.text
-    draw.text((x + CELL_W // 2, y + CELL_H // 2), text, fill=ink, font=font(FONT_SIZE), anchor="mm")
+    _text(image, (x + CELL_W // 2, y + CELL_H // 2), text, ink, at="mm")
 
 
 def alt_text(grid: Grid, shown: int) -> str:

@@ -26,7 +26,7 @@ SUMMARY_ROWS = 5
 MESSAGE_BYTES = 26_000
 #: the JSON around one line of text in a Teams card
 LINE_BYTES = 80
-#: the most the text may take, so that a picture of at least ~15 rows still fits
+#: the most the text may take, so that a picture of a dozen rows or more still fits
 TEXT_BYTES = 19_000
 
 

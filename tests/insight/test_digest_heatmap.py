@@ -17,6 +17,8 @@ from bot.digest.heatmap_chart import MAX_BYTES, render
 from bot.digest.views import digest_card
 from bot.domain import AnswerRecord, Poll, Side
 from bot.imperatives import rotating_imperative
+from bot.nudges.rules import RULES
+from bot.nudges.service import Nudge, nudge_for
 from bot.questions import default_question_set
 from bot.score.scoring import compute_result
 from bot.score.trends import ScoreReport, TrendPoint
@@ -202,3 +204,18 @@ def crowded(channels: int = 60) -> Grid:
     actions = ("Maya will try: a joint retro (open)", "Sam will try: a shared roadmap (open)")
     rows = tuple(replace(r, next_step=step, open_actions=actions) for r in grid.rows)
     return replace(grid, rows=rows)
+
+
+def test_the_next_step_names_the_pulse_it_came_from() -> None:
+    """A channel's latest nudge may be older than its latest pulse: the digest says which."""
+    points = pulses(1, [(HIGH, HIGH)] * 3)
+    rule = RULES[0]
+    older = Nudge(rule, 0.0, 0.0, "Do the thing.", "Do it", pulse=2)
+    base = entry("#a", points)
+    grid = build_grid([replace(base, nudge=older)], k=K)
+    assert grid.rows[0].pulse == 3
+    assert grid.rows[0].next_step == f"Next step (pulse #2): _{older.imperative.label}_ — Do it"
+    figures = points[-1].result.figures
+    assert figures is not None
+    worded = [n for n in (nudge_for(r, figures, QSET, 3) for r in RULES) if n is not None]
+    assert worded and all(n.pulse == 3 for n in worded)  # every nudge knows its pulse

@@ -56,7 +56,7 @@ class DigestService:
                 self._deps.channel_label(c, or_id=True),
                 reports[c.id],
                 nudges[c.id],
-                asked=self._asked(reports[c.id]),
+                asked=self._asked(reports[c.id]) if not live else {},
                 open_actions=tuple(actions.get(c.id, ())),
                 escalated=tuple(escalated.get(c.id, ())),
             )

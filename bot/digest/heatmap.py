@@ -69,7 +69,7 @@ class Row:
     #: the pulse the cells come from (None: no pulse has closed yet)
     pulse: int | None
     cells: tuple[Cell, ...]
-    #: the smallest gap over the last 3 pulses of the question that kept one the longest
+    #: the widest gap (1–5 scale) that every one of the last 3 pulses showed, same side lower
     persistent_gap: float
     open_actions: tuple[str, ...] = ()
     escalated: tuple[str, ...] = ()

@@ -20,7 +20,7 @@ from bot.imperatives import rotating_imperative
 from bot.nudges.rules import RULES
 from bot.nudges.service import Nudge, nudge_for
 from bot.questions import default_question_set
-from bot.score.scoring import compute_result
+from bot.score.scoring import PollResult, compute_result
 from bot.score.trends import ScoreReport, TrendPoint
 
 QSET = default_question_set()
@@ -219,3 +219,15 @@ def test_the_next_step_names_the_pulse_it_came_from() -> None:
     assert figures is not None
     worded = [n for n in (nudge_for(r, figures, QSET, 3) for r in RULES) if n is not None]
     assert worded and all(n.pulse == 3 for n in worded)  # every nudge knows its pulse
+
+
+def test_the_perception_column_reads_a_perception_gap_once_there_is_one() -> None:
+    """The adapter the mirror question's figures plug into: "—" until a pulse carries one."""
+    shown = point(1, 1, answers(HIGH, HIGH, number=1))
+    assert build_grid([entry("#a", [shown])], k=K).rows[0].cells[COL["perception"]].text == "—"
+    figures = shown.result.figures
+    assert figures is not None
+    mirrored = replace(figures, gaps={**figures.gaps, "perception": -0.8})
+    result = PollResult(K, shown.result.participation, mirrored, shown.result.counts)
+    cell = build_grid([entry("#a", [TrendPoint(shown.poll, result)])], k=K).rows[0].cells
+    assert cell[COL["perception"]].text == "0.8" and cell[COL["perception"]].shade == 0.8

@@ -52,13 +52,15 @@ async def test_two_weeks_give_polls_summaries_nudges_digest_and_charts(
     assert "Your BridgePulse digest" in text
     charts = sorted(out.iterdir())
     assert [c.name for c in charts] == [
+        "slack-digest.png",
         "slack-pulse-01.png",
         "slack-pulse-02.png",
+        "teams-digest.png",
         "teams-pulse-01.png",
         "teams-pulse-02.png",
-    ]  # Slack's uploads and the charts inlined in the Teams cards
+    ]  # Slack's uploads and the charts inlined in the Teams cards, and Dana's digest heatmaps
     assert all(c.read_bytes().startswith(PNG) for c in charts)
-    assert f"4 charts written to {out}/" in text
+    assert f"6 charts written to {out}/" in text
 
 
 def test_the_command_plays_a_week_and_exits_0(

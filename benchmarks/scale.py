@@ -239,7 +239,7 @@ async def _digests(result: BenchResult, core: Core, shape: Shape) -> None:
         card = await core.digests.digest(person)
         digest_times.append(time.perf_counter() - started)
         listed = min(WORKSPACE_SIZE, shape.channels - w * WORKSPACE_SIZE)
-        assert f"{listed} channels, biggest drop first" in card.text(), card.text()[:300]
+        assert f"{listed} channels, widest gaps held" in card.text(), card.text()[:300]
     worst = max(digest_times)
     result.add(
         f"digest over {min(WORKSPACE_SIZE, shape.channels)} channels, worst of {len(digest_times)}",

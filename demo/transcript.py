@@ -52,7 +52,28 @@ def write_charts(world: World, journal: Journal, out: Path) -> list[Path]:
         for image in data_images(card.activity):
             name = f"teams-pulse-{int(found.group(1)):02d}.png"
             written.append(_write(out / name, image))
-    return written
+    return written + _digest_heatmaps(world, journal, out)
+
+
+def _digest_heatmaps(world: World, journal: Journal, out: Path) -> list[Path]:
+    """The last digest's heatmap on each platform (Slack: the uploaded file; Teams: inline)."""
+    slack = [
+        upload.content
+        for messages in world.slack.messages.values()
+        for message in messages
+        for shared in message.files
+        if (upload := world.slack.files.get(str(shared.get("id")))) is not None
+        and upload.filename == "digest.png"
+        and upload.content
+    ]
+    teams = [
+        image
+        for entry in journal.of(kind="digest", platform="teams")
+        if (card := world.connector.messages.get(entry.ref)) is not None
+        for image in data_images(card.activity)
+    ]
+    found = [("slack-digest.png", slack), ("teams-digest.png", teams)]
+    return [_write(out / name, images[-1]) for name, images in found if images]
 
 
 def _write(path: Path, content: bytes) -> Path:

@@ -1,12 +1,13 @@
-"""The manager digest's content: each followed channel's latest closed pulse, its change and its
-top nudge; channels with the biggest drop first, channels without figures last."""
+"""The manager digest's content: each followed channel's closed pulses, the questions each asked,
+its latest nudge, open actions and escalated gaps (bot.digest.heatmap ranks and lays them out)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.nudges.service import Nudge
+from bot.questions import Question
 from bot.score.trends import ScoreReport, TrendPoint
 
 
@@ -16,6 +17,11 @@ class DigestEntry:
     channel_label: str
     report: ScoreReport
     nudge: Nudge | None = None
+    #: poll id → the questions that pulse asked (for the heatmap's cells and their k)
+    asked: Mapping[int, tuple[Question, ...]] = field(default_factory=dict)
+    #: the channel's open actions, one line each, and its escalated gaps by question id
+    open_actions: tuple[str, ...] = ()
+    escalated: tuple[str, ...] = ()
 
     @property
     def latest(self) -> TrendPoint | None:
@@ -42,11 +48,3 @@ class DigestEntry:
         if latest is None:
             return []
         return [p.score for p in self.report.points if p.poll.number <= latest.poll.number]
-
-
-def ordered(entries: Iterable[DigestEntry]) -> list[DigestEntry]:
-    """Biggest drop first; a first score counts as no change; channels without figures last."""
-    return sorted(
-        entries,
-        key=lambda e: (0 if e.published else 1, e.change or 0, e.channel_label.lower()),
-    )

@@ -1,95 +1,181 @@
-"""The manager digest: every followed channel in one message, biggest drop first, short lines
-that read on a phone; channels without figures say so and show counts only."""
+"""The manager digest: a heatmap of the followed channels by figure, and the same cells as text,
+one short paragraph a channel, ranked by the gaps that persist; channels without figures say why."""
 
 from __future__ import annotations
 
-from bot.cards import Block, Card, Context, Heading, Text
-from bot.digest.entries import DigestEntry, ordered
-from bot.formatting import plural, score_text, signed, trend_text
-from bot.nudges.service import Nudge
-from bot.privacy import not_enough_text
-from bot.summary.perception_view import perception_line
+import json
+from dataclasses import replace
 
-__all__ = ["DigestEntry", "digest_card", "digest_sent"]
+from bot.cards import Attachment, Block, Card, Context, Heading, Image, Text
+from bot.digest.entries import DigestEntry
+from bot.digest.heatmap import MAX_ROWS, PERSIST_PULSES, Cell, Column, Grid, Row
+from bot.digest.heatmap_chart import FILENAME, MAX_BYTES, Picture, alt_text
+from bot.formatting import plural
+from bot.imperatives import IMPERATIVES
+
+__all__ = ["MAX_LISTED", "DigestEntry", "digest_card", "digest_sent", "fitted", "picture_budget"]
 
 #: channels listed one by one; chat platforms cap a message's blocks (Slack: 50)
-MAX_LISTED = 40
+MAX_LISTED = MAX_ROWS
+#: channels named after the listed ones, in order
+MAX_NAMED = 20
+TITLE = "Your channels by figure"
+#: channels named in the notification text
+SUMMARY_ROWS = 5
+#: a message's bytes on the platform with the smallest limit (Teams: ~28 KB), less a margin
+MESSAGE_BYTES = 26_000
+#: the JSON around one line of text in a Teams card
+LINE_BYTES = 80
+#: the most the text may take, so that a picture of a dozen rows or more still fits
+TEXT_BYTES = 19_000
 
 
-def digest_card(entries: list[DigestEntry], *, k: int) -> Card:
-    if not entries:
+def digest_card(grid: Grid, *, picture: Picture | None = None) -> Card:
+    if not grid.rows:
         text = (
             "No BridgePulse channels to report: you are not a member of any channel where "
             "BridgePulse runs."
         )
         return Card(summary=text, blocks=(Heading("Your BridgePulse digest"), Text(text)))
-    entries = ordered(entries)
-    lines = [_line(e, k=k) for e in entries]
-    listed, rest = lines[:MAX_LISTED], lines[MAX_LISTED:]
+    lines = [_row_text(row, grid) for row in grid.rows]
     blocks: list[Block] = [
         Heading("Your BridgePulse digest"),
-        Context(_overview(entries)),
-        *(Text(text) for text, _ in listed),
+        Context(_overview(grid, picture)),
     ]
-    if rest:
-        blocks.append(
-            Text(
-                f"…and {len(rest)} more, in order: "
-                + ", ".join(short for _, short in rest[:60])
-                + (", …" if len(rest) > 60 else "")
-                + "."
-            )
-        )
-    blocks += [
-        Context(
-            f"Figures only for pulses where marketing and IT each had {k}+ answers; nobody can "
-            "see who answered what. Scores run 0–100; the sparkline shows up to 12 pulses."
-        ),
-    ]
+    attachments: tuple[Attachment, ...] = ()
+    if picture is not None and picture.rows:
+        title = TITLE if picture.rows == _with_cells(grid) else f"{TITLE} (top {picture.rows})"
+        alt = alt_text(grid, picture.rows)
+        blocks.append(Image(url=f"attachment:{FILENAME}", alt=alt, title=title))
+        attachments = (Attachment(FILENAME, picture.png, "image/png", title=title, alt=alt),)
+    blocks += [Text(text) for text, _ in lines]
+    if grid.more:
+        named = grid.more[:MAX_NAMED]
+        tail = ", …" if len(grid.more) > MAX_NAMED else ""
+        blocks.append(Text(f"…and {len(grid.more)} more, in order: {', '.join(named)}{tail}."))
+    blocks.append(Context(_legend(grid)))
     return Card(
-        summary="BridgePulse digest: " + "; ".join(short for _, short in lines[:MAX_LISTED]),
+        summary=_summary(grid, [short for _, short in lines]),
         blocks=tuple(blocks),
+        attachments=attachments,
     )
 
 
-def _overview(entries: list[DigestEntry]) -> str:
-    """How many channels, and their order only when there is an order to speak of."""
-    if len(entries) == 1:
+def _summary(grid: Grid, shorts: list[str]) -> str:
+    """The notification: the first few channels (the rest are one tap away)."""
+    total = len(grid.rows) + len(grid.more)
+    rest = f"; {total - SUMMARY_ROWS} more" if total > SUMMARY_ROWS else ""
+    return "BridgePulse digest: " + "; ".join(shorts[:SUMMARY_ROWS]) + rest
+
+
+def fitted(grid: Grid) -> Grid:
+    """The grid with as many rows listed as leave room for a picture in one Teams message (at
+    most ~28 KB, base64 pictures inline): the rows that do not fit join `more`, in order."""
+    listed = len(grid.rows)
+    while True:
+        trial = replace(grid, rows=grid.rows[:listed], more=_names(grid, listed))
+        size = _text_bytes(digest_card(trial))
+        if size <= TEXT_BYTES or listed <= 1:
+            return trial
+        per_row = max(1, size // listed)
+        listed = max(1, listed - max(1, -(-(size - TEXT_BYTES) // per_row)))
+
+
+def _names(grid: Grid, listed: int) -> tuple[str, ...]:
+    return tuple(r.channel_label for r in grid.rows[listed:]) + grid.more
+
+
+def picture_budget(card: Card) -> int:
+    """The PNG bytes a digest can still carry: Teams takes the picture inline, base64-encoded,
+    in one activity of at most ~28 KB, where each line of text becomes an element of its own."""
+    return max(0, min(MAX_BYTES, (MESSAGE_BYTES - _text_bytes(card)) * 3 // 4))
+
+
+def _text_bytes(card: Card) -> int:
+    """The card's text as JSON will carry it (non-ASCII escaped), each line in an element."""
+    text = card.text()
+    return len(json.dumps(text)) + LINE_BYTES * (text.count("\n") + 1)
+
+
+def _with_cells(grid: Grid) -> int:
+    return sum(1 for r in grid.rows if r.cells)
+
+
+def _overview(grid: Grid, picture: Picture | None) -> str:
+    total = len(grid.rows) + len(grid.more)
+    if total == 1:
         return "1 channel."
-    return f"{plural(len(entries), 'channel')}, biggest drop first."
+    text = f"{plural(total, 'channel')}, widest gaps held over {PERSIST_PULSES} pulses first."
+    if picture is not None and 0 < picture.rows < _with_cells(grid):
+        text += f" The picture shows the top {picture.rows}; every listed channel is below."
+    return text
 
 
-def _line(entry: DigestEntry, *, k: int) -> tuple[str, str]:
-    """(the channel's lines in the message, its one-line notification summary)."""
-    name, latest = entry.channel_label, entry.latest
-    if latest is None:
+def _row_text(row: Row, grid: Grid) -> tuple[str, str]:
+    """(the channel's lines in the message, its short notification summary). One line of cells
+    and one of the next step and actions: Teams makes a text element of every line."""
+    name = row.channel_label
+    if row.pulse is None:
         return f"**{name}** · no pulse has closed yet.", f"{name} no pulse yet"
-    p = latest.result.participation
-    if latest.score is None:
-        text = f"**{name}** · pulse #{latest.poll.number}: {not_enough_text(p.marketing, p.it, k)}."
-        return text, f"{name} not enough answers"
-    change = entry.change
-    change_text = f" ({signed(change)})" if change is not None else " (first score)"
-    lines = [
-        f"**{name}** · **{score_text(latest.score)}**{change_text} · {trend_text(entry.scores)}",
-        f"Pulse #{latest.poll.number}: marketing {p.marketing} · IT {p.it} answered",
-    ]
-    if (seen := perception_line(latest.result.figures)) is not None:
-        lines.append(seen)
-    if entry.nudge is not None:
-        lines.append(next_step_line(entry.nudge, latest=latest.poll.number))
-    return "\n".join(lines), f"{name} {score_text(latest.score)}{change_text}"
+    score = row.cells[0]
+    if score.withheld and not any(cell.shade is not None for cell in row.cells):
+        text = f"**{name}** · pulse #{row.pulse}: {score.withheld}."
+        return _with_actions(text, row, []), f"{name} not enough answers"
+    head = f"**{name}** · pulse #{row.pulse}: {_score(score)}"
+    if row.persistent_gap:
+        head += f", a gap of {row.persistent_gap:.1f}+ for {PERSIST_PULSES} pulses"
+    if row.escalated:
+        head += ", ⚑ escalated: " + ", ".join(row.escalated)
+    line = f"{head} · {_cells_text(grid.columns, row.cells)}"
+    summary = f"{name} {score.text.partition(' ')[0]}" if score.withheld is None else name
+    more = [text for text in (row.perception, row.next_step) if text]
+    return _with_actions(line, row, more), summary
 
 
-def next_step_line(nudge: Nudge, *, latest: int) -> str:
-    """The channel's next step, naming the pulse it came from: a nudge from an earlier pulse
-    (still within four weeks) is not this week's, and the line says so."""
-    pulse = nudge.pulse
-    if pulse == latest:
-        head = f"Next step (pulse #{pulse})"
-    else:
-        head = f"Next step still open (from pulse #{pulse})" if pulse else "Earlier next step"
-    return f"{head}: _{nudge.imperative.label}_ — {nudge.short}"
+def _score(cell: Cell) -> str:
+    if cell.withheld:
+        return f"score {_withheld(cell)}"
+    value, _, interval = cell.text.partition(" ")
+    return f"**{value}/100**" + (f" {interval}" if interval else "")
+
+
+def _withheld(cell: Cell) -> str:
+    """ "not enough answers (2 of 3)": the cell's reason, its "per side" left to the legend."""
+    reason = cell.withheld or ""
+    return reason.replace(" yet", "").replace(" per side", "")
+
+
+def _cells_text(columns: tuple[Column, ...], cells: tuple[Cell, ...]) -> str:
+    parts: list[str] = []
+    imperatives: list[str] = []
+    for column, cell in zip(columns[1:], cells[1:], strict=True):
+        value = cell.text if cell.withheld is None else _withheld(cell)
+        if cell.escalated:
+            value += " ⚑"
+        if column.kind == "imperative":
+            imperatives.append(value)
+        else:
+            parts.append(f"{column.title.lower()} {value}")
+    parts.append(f"imperatives 1–5: {' · '.join(imperatives)}")
+    return " · ".join(parts)
+
+
+def _with_actions(text: str, row: Row, more: list[str]) -> str:
+    if row.open_actions:
+        more.append("Open actions: " + "; ".join(row.open_actions))
+    return "\n".join([text, " · ".join(more)]) if more else text
+
+
+def _legend(grid: Grid) -> str:
+    imperatives = ", ".join(f"{i} {m.short_title}" for i, m in IMPERATIVES.items())
+    return (
+        "Trust and priority: the lower side, its average answer (1–5) and (−) how far below the "
+        "other side; “both”: level. Score 0–100 with its 90% range; levers: how much the sides "
+        f"agree on what to work on next; imperatives (0–100): {imperatives}. ⚑ (a black border "
+        f"in the picture): an escalated gap. Figures only where marketing and IT each gave "
+        f"{grid.k}+ answers to that question (n of {grid.k}: the smaller side's answers); "
+        "nobody can see who answered what."
+    )
 
 
 def digest_sent(*, subscribed: bool, prefix: str) -> Card:

@@ -1,9 +1,10 @@
-"""The manager digest through the real core: every followed channel in one direct message,
-biggest drop first, a top nudge, and channels below the threshold without figures."""
+"""The manager digest through the real core: every followed channel in one direct message, a
+heatmap and its cells as text, gaps held for 3 pulses first, the next step named by its pulse,
+and channels below the threshold without figures."""
 
 from __future__ import annotations
 
-from bot.cards import Text
+from bot.cards import Image, Text
 from bot.core import Core
 from bot.domain import PersonRef
 from tests.insight import reference
@@ -35,43 +36,41 @@ async def same_week(clock: FakeClock, weeks: dict[Team, Week]) -> None:
     clock.advance(days=4)
 
 
-async def test_the_digest_puts_the_biggest_drop_first(
+async def test_the_digest_ranks_a_gap_held_for_three_pulses_above_one_weeks_drop(
     core: Core, messenger: RecordingMessenger, clock: FakeClock
 ) -> None:
     falling = await staffed(await channel(core, messenger, clock, "C1", "campaigns"), m=3, i=3)
-    rising = await staffed(await channel(core, messenger, clock, "C2", "web-launch"), m=3, i=3)
+    steady = await staffed(await channel(core, messenger, clock, "C2", "web-launch"), m=3, i=3)
     quiet = await staffed(await channel(core, messenger, clock, "C3", "data"), m=3, i=1)
     hidden = await channel(core, messenger, clock, "C4", "board-room")
     messenger.members_by_channel["C4"].remove("UBOSSQ1Z")
 
     good, bad = uniform(HIGH, HIGH, m=3, i=3), uniform(HIGH, LOW, m=3, i=3)
-    await same_week(clock, {falling: good, rising: bad, hidden: {}})
-    await same_week(
-        clock,
-        {
-            falling: bad,
-            rising: uniform(HIGH, {**HIGH, "trust": "4"}, m=3, i=3),
-            quiet: uniform(HIGH, HIGH, m=3, i=1),
-        },
-    )
+    held = uniform(HIGH, {**HIGH, "trust": "4"}, m=3, i=3)
+    await same_week(clock, {falling: good, steady: held, hidden: {}})
+    await same_week(clock, {falling: good, steady: held})
+    await same_week(clock, {falling: bad, steady: held, quiet: uniform(HIGH, HIGH, m=3, i=1)})
 
     reply = await falling.admin.says("/pulse digest now")
     assert "Sent" in reply.card.text()
     sent = messenger.posts[-1]
     assert sent.to == PersonRef("test", "W1", "UBOSSQ1Z")
     lines = [b.text for b in sent.card.blocks if isinstance(b, Text)]
-    assert [line.split("**")[1] for line in lines] == ["#campaigns", "#web-launch", "#data"]
-
-    drop = reference.score(bad) - reference.score(good)
-    assert drop < 0
-    assert f"**#campaigns** · **{reference.score(bad)}/100** (−{-drop})" in lines[0]
-    assert "Pulse #2: marketing 3 · IT 3 answered" in lines[0]
-    assert "Next step (pulse #2): _" in lines[0]
-    assert "(+" in lines[1]
+    # The old digest put the biggest drop (#campaigns) first; a gap held for 3 pulses leads now.
+    assert [line.split("**")[1] for line in lines] == ["#web-launch", "#campaigns", "#data"]
+    assert reference.score(bad) < reference.score(good)
+    assert f"**#campaigns** · pulse #3: **{reference.score(bad)}/100** (" in lines[1]
+    assert ", a gap of 1.0+ for 3 pulses · trust IT 4.0 (−1.0) · priority both 5.0" in lines[0]
+    assert "Next step (pulse #3): _" in lines[1]
     assert lines[2] == "**#data** · pulse #1: not enough answers yet (1 of 3 per side)."
     text = sent.card.text()
     assert "board-room" not in text
-    assert sent.card.summary.startswith("BridgePulse digest: #campaigns")
+    assert sent.card.summary.startswith("BridgePulse digest: #web-launch")
+    # The heatmap travels with it, drawn once: #data as a row of withheld (grey) cells.
+    (image,) = [b for b in sent.card.blocks if isinstance(b, Image)]
+    (png,) = sent.card.attachments
+    assert image.url == f"attachment:{png.filename}" and png.content.startswith(b"\x89PNG")
+    assert "Heatmap of 3 channels" in image.alt
 
 
 async def test_a_digest_names_the_nudge_the_channel_was_given(
@@ -120,6 +119,7 @@ def test_a_long_digest_lists_forty_channels_and_counts_the_rest() -> None:
     """Slack refuses a message of more than 50 blocks: a 500-channel digest must still fit."""
     from datetime import UTC, datetime
 
+    from bot.digest.heatmap import build_grid
     from bot.digest.views import MAX_LISTED, DigestEntry, digest_card
     from bot.domain import Poll
     from bot.score.scoring import Participation, PollResult
@@ -132,9 +132,9 @@ def test_a_long_digest_lists_forty_channels_and_counts_the_rest() -> None:
         counts = PollResult(k=5, participation=Participation(marketing=2, it=1))
         return DigestEntry(f"#team-{i:03d}", ScoreReport(k=5, points=(TrendPoint(poll, counts),)))
 
-    card = digest_card([entry(i) for i in range(500)], k=5)
+    card = digest_card(build_grid([entry(i) for i in range(500)], k=5))
     assert len(card.blocks) <= 50
     text = card.text()
-    assert "500 channels, biggest drop first." in text
+    assert "500 channels, widest gaps held over 3 pulses first." in text
     assert sum(f"**#team-{i:03d}**" in text for i in range(500)) == MAX_LISTED
     assert f"…and {500 - MAX_LISTED} more, in order: #team-" in text

@@ -77,7 +77,7 @@ async def test_the_perception_columns_stay_blank_when_the_mirror_question_lacks_
     reply = await team.admin.says("/pulse export")
     (row,) = list(csv.DictReader(io.StringIO(reply.card.attachments[0].content.decode("utf-8"))))
     assert row["status"] == "published; withheld: mirror not enough answers yet (2 of 3 per side)"
-    assert row["score"] == str(reference.score(week)) and row["gap_trust"] == "2.00"
+    assert row["score"] == str(reference.score(week)) and row["gap_trust"] == "2.0000"
     perception = [c for c in row if c.startswith("perception_") or c.endswith("_mirror")]
     assert len(perception) == 4 and all(row[c] == "" for c in perception)
 

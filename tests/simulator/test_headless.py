@@ -61,16 +61,18 @@ async def test_two_weeks_give_polls_summaries_nudges_digest_and_charts(
     assert re.search(r"Perception gap: marketing (under|over)estimates IT by \d\.\d points", text)
     charts = sorted(out.iterdir())
     assert [c.name for c in charts] == [
+        "slack-digest.png",
         "slack-pulse-01.json",
         "slack-pulse-02.json",
+        "teams-digest.png",
         "teams-pulse-01.png",
         "teams-pulse-02.png",
-    ]  # Slack's native chart blocks and the charts inlined in the Teams cards
-    for chart in charts[:2]:
+    ]  # Slack's native chart blocks, the charts inlined in the Teams cards, Dana's digest heatmaps
+    for chart in (charts[1], charts[2]):
         blocks = json.loads(chart.read_text())
         assert [b["type"] for b in blocks] == ["data_visualization"] * 2 and not problems(blocks)
-    assert all(c.read_bytes().startswith(PNG) for c in charts[2:])
-    assert f"4 charts written to {out}/" in text
+    assert all(c.read_bytes().startswith(PNG) for c in charts if c.suffix == ".png")
+    assert f"6 charts written to {out}/" in text
 
 
 def test_the_command_plays_a_week_and_exits_0(

@@ -175,8 +175,9 @@ async def test_digest_forget_me_and_export_by_direct_message(
     assert "Subscribed" in (await boss.types("/pulse digest on")).text
     sent = await boss.types("/pulse digest now")
     assert "Sent" in sent.text
-    (digest,) = fake.direct_messages(ws.team_id, "UBOSS")
+    digest, heatmap = fake.direct_messages(ws.team_id, "UBOSS")
     assert "#campaigns" in message_text(digest)
+    assert [f["name"] for f in heatmap.files] == ["digest.png"]
     assert "Unsubscribed" in (await boss.types("/pulse digest off")).text
 
     exported = await boss.types("/pulse export")
@@ -290,7 +291,7 @@ async def test_digest_now_hints_in_slack_form_and_only_to_who_is_not_subscribed(
     assert "Use `/pulse digest on`, `/pulse digest off` or `/pulse digest now`." in wrong
 
 
-async def test_a_one_channel_digest_has_no_order_and_its_trend_reads_as_plain_text(
+async def test_a_one_channel_digest_has_no_order_and_reads_as_plain_text(
     stack: SlackStack, clock: FakeClock
 ) -> None:
     ws, fake = stack.workspace, stack.fake
@@ -308,10 +309,10 @@ async def test_a_one_channel_digest_has_no_order_and_its_trend_reads_as_plain_te
         await boss.types("/pulse close")
         clock.advance(days=4)
     await boss.types("/pulse digest now")
-    digest = message_text(fake.direct_messages(ws.team_id, "UBOSS")[-1])
+    digest = message_text(fake.direct_messages(ws.team_id, "UBOSS")[-2])
     assert "1 channel." in digest
-    assert "biggest drop first" not in digest and "1 channels" not in digest
-    assert re.search(r"· [▁▂▃▄▅▆▇█]{2} \d+ → \d+", digest), digest
+    assert "first." not in digest and "1 channels" not in digest
+    assert "pulse #2: *" in digest and "trust both 4.0" in digest, digest
     assert "`" not in digest  # no code span: Slack paints one red on grey
     score = (await boss.types("/alignment")).text
     assert re.search(r"Trend over the last 2 pulses: [▁▂▃▄▅▆▇█]{2} \d+ → \d+", score), score

@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
+from bot.actions.model import ACTION_WORDS
 from bot.cards import Card, simple
 from bot.channels.service import ChannelService
 from bot.commands.dispatch import Dispatcher
@@ -46,6 +47,7 @@ class Core:
         self.results = ResultService(deps)
         self.groups = GroupService(deps)
         self.polls = PollService(deps, self.results, self.groups)
+        self.actions = self.polls.actions
         self.channels = ChannelService(deps)
         self.people = PeopleService(deps)
         self.digests = DigestService(deps, self.results)
@@ -95,6 +97,8 @@ class Core:
         async def run() -> Reply:
             if action == VOTE:
                 return await self.polls.vote(actor, value, origin=origin, prefix=prefix)
+            if action in ACTION_WORDS:
+                return await self.actions.click(actor, action, value, origin=origin)
             side = parse_join(value) if action == JOIN else None
             if side is None:
                 return Reply(stale_button())

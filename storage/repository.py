@@ -63,6 +63,7 @@ from bot.ports import (
 )
 from bot.score.disclosure_state import DisclosureState
 from bot.score.scoring import Participation, PollResult
+from storage.actions import ActionRepository
 from storage.engine import WRITE, is_postgres, sqlite_twin
 from storage.models import (
     AnswerRow,
@@ -132,7 +133,7 @@ def _store_errors() -> Iterator[None]:
         raise StoreUnavailable(str(exc)[:200]) from exc
 
 
-class SqlRepository:
+class SqlRepository(ActionRepository):
     """All of the core's store ports over one `AsyncEngine` (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: AsyncEngine) -> None:

@@ -94,6 +94,8 @@ class Dispatcher:
                 return Reply(await self._channels.status(channel, prefix=prefix))
             case Simple(word="groups"):
                 return Reply(await self._groups.listing(channel, prefix=prefix))
+            case Simple(word="actions"):
+                return Reply(await self._polls.actions.listing(channel, prefix=prefix))
         return Reply(help_card(prefix=prefix))
 
     async def _admin(

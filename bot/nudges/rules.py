@@ -16,6 +16,8 @@ from typing import Literal
 
 #: A nudge is not repeated in a channel within this many days.
 REPEAT_DAYS = 28
+#: A gap wide in this many pulses in a row escalates to a stronger nudge.
+ESCALATE_AFTER = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,8 @@ class NudgeRule:
     short: str
     target: str | None = None
     positive: bool = False
+    #: the rule whose gap this stronger nudge escalates (see `ESCALATIONS`)
+    escalates: str | None = None
 
     @property
     def followed_metric(self) -> str:
@@ -184,5 +188,68 @@ RULES: tuple[NudgeRule, ...] = (
             "the wider organisation and credit the other team by name."
         ),
         short="Everything is high: share one joint win and credit the other team.",
+    ),
+)
+
+
+#: Stronger nudges for a gap that stays wide for `ESCALATE_AFTER` pulses: each fires on the same
+#: measure and threshold as the rule it escalates, and asks more of both sides (their leads).
+ESCALATIONS: tuple[NudgeRule, ...] = (
+    NudgeRule(
+        id="trust-gap-escalated",
+        imperative=5,
+        metric="trust_gap",
+        when="at_least",
+        threshold=1.0,
+        escalates="trust-gap",
+        action=(
+            "The trust gap has stayed wide for three pulses. Ask both team leads to hold a "
+            "45-minute retro together: each side names one thing it needs from the other, and "
+            "the leads agree one change and report back here in two weeks."
+        ),
+        short="Both leads hold a joint retro and agree one change to report on in two weeks.",
+    ),
+    NudgeRule(
+        id="it-priority-behind-escalated",
+        imperative=2,
+        metric="priority_gap",
+        when="at_least",
+        threshold=1.0,
+        target="priority_gap_size",
+        escalates="it-priority-behind",
+        action=(
+            "IT's priority has stayed well below marketing's for three pulses. Ask the IT lead "
+            "to name one IT owner for the shared work, with time set aside for it in IT's plan."
+        ),
+        short="The IT lead names an owner for the shared work, with time in IT's plan.",
+    ),
+    NudgeRule(
+        id="marketing-priority-behind-escalated",
+        imperative=2,
+        metric="priority_gap",
+        when="at_most",
+        threshold=-1.0,
+        target="priority_gap_size",
+        escalates="marketing-priority-behind",
+        action=(
+            "Marketing's priority has stayed well below IT's for three pulses. Ask the "
+            "marketing lead to name one marketing owner for the shared work, with time set "
+            "aside for it in marketing's plan."
+        ),
+        short="The marketing lead names an owner for the shared work, with time in the plan.",
+    ),
+    NudgeRule(
+        id="levers-apart-escalated",
+        imperative=3,
+        metric="lever_agreement",
+        when="at_most",
+        threshold=0.5,
+        escalates="levers-apart",
+        action=(
+            "The two sides have wanted different levers for three pulses ({lever_versus}). "
+            "Ask both leads to pick the one lever for this quarter and write it into both "
+            "teams' plans."
+        ),
+        short="Both leads pick one lever for the quarter and write it into both plans.",
     ),
 )

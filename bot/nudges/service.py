@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from bot.domain import Poll, Side
 from bot.imperatives import IMPERATIVES, Imperative, rotating_imperative
 from bot.nudges.metrics import METRICS, Metric, rotating_metric_imperative
-from bot.nudges.rules import REPEAT_DAYS, RULES, NudgeRule
+from bot.nudges.rules import ESCALATE_AFTER, ESCALATIONS, REPEAT_DAYS, RULES, NudgeRule
 from bot.ports import NudgeRecord
 from bot.questions import QuestionSet
 from bot.score.scoring import Figures
@@ -21,7 +21,7 @@ from bot.summary.readings import levels_of, top_lever
 if TYPE_CHECKING:
     from bot.context import Deps
 
-RULES_BY_ID = {r.id: r for r in RULES}
+RULES_BY_ID = {r.id: r for r in (*RULES, *ESCALATIONS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +138,47 @@ def candidates(
         if (n := nudge_for(r, figures, qset, poll_number, variables=variables)) is not None
     ]
     return sorted(fired, key=lambda n: -n.severity)
+
+
+def escalated(pulses: Sequence[tuple[Figures, QuestionSet, int]]) -> list[Nudge]:
+    """The stronger nudges for gaps wide in each of the last `ESCALATE_AFTER` pulses given
+    (figures, question set, pulse number; consecutive pulses, oldest first), worded for the
+    latest; none when fewer are given. Pass the pulses as the k in force shows them: a figure
+    withheld in one of them breaks the run (a gap nobody could see is not known to have stayed
+    wide), and so does a pulse left out."""
+    if len(pulses) < ESCALATE_AFTER:
+        return []
+    run = pulses[-ESCALATE_AFTER:]
+    found = []
+    for rule in ESCALATIONS:
+        nudges = [nudge_for(rule, f, q, n) for f, q, n in run]
+        latest = nudges[-1]
+        if latest is not None and all(n is not None for n in nudges):
+            found.append(latest)
+    return sorted(found, key=lambda n: -n.severity)
+
+
+def next_best(
+    figures: Figures,
+    qset: QuestionSet,
+    poll_number: int,
+    *,
+    recent: set[str],
+    history: Mapping[int, Figures] | None = None,
+) -> Nudge | None:
+    """The nudge a summary offers: an escalation first when a gap stayed wide, else the most
+    urgent rule that fires; never one in `recent` (given or declined within four weeks).
+    `history` maps earlier published pulse numbers to their figures (same question set)."""
+    shown = history or {}
+    earlier = [
+        (shown[n], qset, n)
+        for n in range(poll_number - ESCALATE_AFTER + 1, poll_number)
+        if n in shown
+    ]
+    if len(earlier) < ESCALATE_AFTER - 1:  # a pulse in the run is missing or withheld
+        earlier = []
+    stronger = escalated([*earlier, (figures, qset, poll_number)])
+    return choose([*stronger, *candidates(figures, qset, poll_number)], recent=recent)
 
 
 def choose(fired: list[Nudge], *, recent: set[str]) -> Nudge | None:
@@ -279,17 +320,25 @@ def pick(
         rule = RULES_BY_ID.get(own[0].nudge_id)
         again = nudge_for(rule, figures, qset, poll.number) if rule else None
         return Choice(again, followed, None)
-    nudge = choose(candidates(figures, qset, poll.number), recent={r.nudge_id for r in earlier})
+    nudge = next_best(
+        figures, qset, poll.number, recent={r.nudge_id for r in earlier}, history=history
+    )
     if nudge is None:
         return Choice(None, followed, None)
+    return Choice(nudge, followed, record_of(nudge, channel_id, poll, figures, qset, now=now))
+
+
+def record_of(
+    nudge: Nudge, channel_id: int, poll: Poll, figures: Figures, qset: QuestionSet, *, now: datetime
+) -> NudgeRecord:
+    """The record of a nudge given for a poll: the measure its follow-up judges, and its value."""
     metric = nudge.rule.followed_metric
     value = METRICS[metric](figures, qset, poll.number)
     if value is None:
         metric, value = nudge.rule.metric, nudge.value
-    record = NudgeRecord(
+    return NudgeRecord(
         channel_id, poll.id, nudge.rule.id, nudge.rule.imperative, metric, value, now
     )
-    return Choice(nudge, followed, record)
 
 
 class NudgeService:

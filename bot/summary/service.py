@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.actions.model import ActionReport
 from bot.cards import Card
-from bot.domain import AnswerRecord, Channel, Poll, Side
+from bot.domain import ActionState, AnswerRecord, Channel, Poll, Side
 from bot.formatting import plural
 from bot.nudges.rules import REPEAT_DAYS
-from bot.nudges.service import pick
-from bot.ports import NudgeRecord
+from bot.nudges.service import FollowUp, follow_up, pick, still_shown
+from bot.ports import ActionRecord, NudgeRecord
 from bot.questions import QuestionSet
 from bot.score.disclosure import DisclosureGuard
 from bot.score.scoring import Figures, PollResult
@@ -61,11 +63,13 @@ def draft(
     k: int,
     now: datetime,
     not_separable: bool = False,
+    actions: Sequence[ActionRecord] = (),
 ) -> tuple[Summary, NudgeRecord | None]:
     """A closed poll's summary from what was read for it (pure), and the nudge to record.
 
     `report` holds the channel's polls up to this one; `nudges` its last four weeks' nudges;
-    `answers` the poll's answers, needed only when `needs_answers(result)`."""
+    `actions` its last four weeks' actions; `answers` the poll's answers, needed only when
+    `needs_answers(result)`."""
     series = tuple(p for p in report.points if p.poll.number <= poll.number and not p.poll.is_open)[
         -TREND_POLLS:
     ]
@@ -96,6 +100,24 @@ def draft(
         history=history,
         shown=shown,
     )
+    reports = tuple(
+        ActionReport(
+            a,
+            numbers.get(a.poll_id),
+            follow_up(
+                a.nudge,
+                figures,
+                qset,
+                poll.number,
+                given_in=numbers.get(a.poll_id),
+                history=history,
+            )
+            if still_shown(a.nudge, shown)
+            else None,
+        )
+        for a in actions
+        if a.poll_id != poll.id and a.state in _REPORTED and a.created_at <= now
+    )
     summary = Summary(
         poll,
         channel_label,
@@ -104,11 +126,29 @@ def draft(
         point.result,
         series,
         choice.nudge,
-        choice.follow_up,
+        None if _reported(choice.follow_up, reports) else choice.follow_up,
         tuple(_comparisons(figures, answers, qset, poll.number)),
         not_separable,
+        actions=reports,
     )
     return summary, choice.record
+
+
+#: The actions a summary reports: taken on, and not (yet) set aside.
+_REPORTED = frozenset({ActionState.TAKEN, ActionState.NOT_YET, ActionState.DONE})
+
+
+def _reported(followed: FollowUp | None, reports: Sequence[ActionReport]) -> bool:
+    """Whether the last nudge's follow-up is an action's line already (said once, not twice)."""
+    return followed is not None and any(
+        r.record.nudge_id == followed.rule.id and r.number == followed.given_in for r in reports
+    )
+
+
+def _own(nudges: Sequence[NudgeRecord], summary: Summary) -> NudgeRecord | None:
+    """The nudge recorded when this summary was first built (it is being posted again)."""
+    rule = summary.nudge.rule.id if summary.nudge else None
+    return next((r for r in nudges if r.poll_id == summary.poll.id and r.nudge_id == rule), None)
 
 
 def needs_answers(result: PollResult) -> bool:
@@ -148,9 +188,9 @@ class SummaryService:
         qset = self._results.question_set(poll)
         not_separable = await self._guard.close(poll, qset, answers)
         now = deps.clock.now()
-        nudges = await deps.repo.nudges_since(
-            channel_id=channel.id, since=now - timedelta(days=REPEAT_DAYS)
-        )
+        since = now - timedelta(days=REPEAT_DAYS)
+        nudges = await deps.repo.nudges_since(channel_id=channel.id, since=since)
+        actions = await deps.repo.channel_actions(channel_id=channel.id, since=since)
         summary, record = draft(
             channel,
             poll,
@@ -162,11 +202,20 @@ class SummaryService:
             k=deps.k,
             now=now,
             not_separable=not_separable,
+            actions=actions,
         )
         if record is not None:
             await deps.repo.record_nudge(nudge=record)
             deps.telemetry.count("nudges", rule=record.nudge_id)
-        return summary
+        return await self._offer(summary, record or _own(nudges, summary))
+
+    async def _offer(self, summary: Summary, record: NudgeRecord | None) -> Summary:
+        """The summary with its next step offered as an action (the same one when posted
+        again), so its buttons name it."""
+        if summary.nudge is None or record is None:
+            return summary
+        action = await self._deps.repo.offer_action(nudge=record, text=summary.nudge.short)
+        return replace(summary, action_id=action.id)
 
     async def card(
         self, channel: Channel, poll: Poll, *, answers: list[AnswerRecord] | None = None

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.actions.model import ActionReport
+from bot.actions.views import action_buttons, action_line
 from bot.cards import Attachment, Block, Card, Context, Facts, Heading, Image, Text
 from bot.domain import Poll, Side
 from bot.formatting import percent, plural, score_text, signed
 from bot.nudges.metrics import METRICS, Metric
+from bot.nudges.rules import ESCALATE_AFTER
 from bot.nudges.service import FollowUp, Nudge
 from bot.privacy import not_enough_text
 from bot.questions import QuestionSet
@@ -41,6 +44,10 @@ class Summary:
     comparisons: tuple[Comparison, ...] = ()
     #: the final figures could be compared with "so far" figures of fewer than k people
     not_separable: bool = False
+    #: the action the next step's buttons act on (None: no buttons)
+    action_id: int | None = None
+    #: the channel's actions taken on in the last four weeks, with their follow-ups
+    actions: tuple[ActionReport, ...] = ()
 
     @property
     def previous(self) -> TrendPoint | None:
@@ -98,9 +105,13 @@ def summary_card(summary: Summary, *, chart: Chart | None) -> Card:
     if widest is not None:
         blocks.append(Text(f"**Where you stand:** {_gap_sentence(widest)}"))
     if summary.nudge is not None:
-        blocks += _nudge_blocks(summary.nudge)
+        blocks += nudge_blocks(summary.nudge)
+        if summary.action_id is not None:
+            blocks.append(action_buttons(summary.action_id))
     if summary.follow_up is not None:
         blocks.append(Context(follow_up_text(summary.follow_up)))
+    if summary.actions:
+        blocks.append(Text("**Actions:**\n" + "\n".join(_action_lines(summary.actions))))
     held = result.withheld(summary.qset.for_poll(poll.number))
     if rows or held:
         blocks.append(
@@ -182,10 +193,19 @@ def _level_fact(row: SideLevels, *, rotating: bool) -> tuple[str, str]:
     )
 
 
-def _nudge_blocks(nudge: Nudge) -> list[Block]:
+def nudge_blocks(nudge: Nudge) -> list[Block]:
+    """A next step and why it was chosen (an escalation says so)."""
+    stronger = " (escalated)" if nudge.rule.escalates else ""
     return [
-        Text(f"**Next step — imperative {nudge.imperative.label}:** {nudge.action}"),
+        Text(f"**Next step{stronger} — imperative {nudge.imperative.label}:** {nudge.action}"),
         Context(f"Why this one: {_why(nudge)}."),
+    ]
+
+
+def _action_lines(reports: tuple[ActionReport, ...]) -> list[str]:
+    return [
+        "• " + action_line(r, judged=judgement(r.follow_up) if r.follow_up else None)
+        for r in reports
     ]
 
 
@@ -198,7 +218,8 @@ def _why(nudge: Nudge) -> str:
         metric, abs(nudge.rule.threshold) if metric.unit == "points" else nudge.rule.threshold
     )
     direction = "at or above" if metric.better == "lower" else "at or below"
-    return f"{metric.label} {value}, {direction} {limit}"
+    wide = f", for {ESCALATE_AFTER} pulses in a row" if nudge.rule.escalates else ""
+    return f"{metric.label} {value}, {direction} {limit}{wide}"
 
 
 def _value(metric: Metric, value: float) -> str:
@@ -212,7 +233,13 @@ def _value(metric: Metric, value: float) -> str:
 def follow_up_text(f: FollowUp) -> str:
     """Whether the measure the last nudge targeted moved the right way, and by how much."""
     where = f" (pulse #{f.given_in})" if f.given_in else ""
-    head = f"Last nudge{where}, imperative {f.imperative.label}: "
+    return f"Last nudge{where}, imperative {f.imperative.label}: " + judgement(f)
+
+
+def judgement(f: FollowUp) -> str:
+    """How a nudge's measure moved against its baseline: "no clear change yet" unless the move
+    is larger than chance."""
+    head = ""
     metric = f.metric
     if f.after is None:
         later = f" in pulse #{f.returns_in}" if f.returns_in else " when it is asked again"

@@ -1,0 +1,178 @@
+"""Actions through the real core and repository (SQLite and PostgreSQL): a summary's next step
+taken on ("Maya will try this"), declined for the next-best, answered "Done?" by its owner only,
+listed by `pulse actions`, reported by the next summary, and a gap wide for 3 pulses escalating."""
+
+from __future__ import annotations
+
+from bot.actions.model import DECLINE, DONE, NOT_YET, TAKE
+from bot.cards import Card
+from bot.domain import Actor, ClickOrigin, Visibility
+from bot.nudges.service import escalated
+from bot.questions import default_question_set
+from bot.reply import Reply
+from bot.score.scoring import compute_result
+from tests.insight.conftest import Team, engineer, marketer, staffed, uniform
+from tests.support.chat import PLATFORM, WORKSPACE, poll_actions
+
+QSET = default_question_set()
+#: trust far apart (a wide trust gap), levers apart, everything else middling
+GAP = uniform(
+    {"trust": "5", "priority": "4", "lever": "speed", "rotating": "4"},
+    {"trust": "2", "priority": "4", "lever": "privacy", "rotating": "4"},
+)
+
+
+def offered(card: Card) -> tuple[int, str]:
+    """The action id a summary's buttons carry, and the next step's text."""
+    buttons = dict(poll_actions(card))
+    assert set(buttons) >= {TAKE, DECLINE}, card.text()
+    assert buttons[TAKE] == buttons[DECLINE]
+    step = next(line for line in card.text().splitlines() if line.startswith("**Next step"))
+    return int(buttons[TAKE]), step
+
+
+async def click(
+    team: Team,
+    user: str,
+    action: str,
+    action_id: int,
+    *,
+    name: str = "",
+    channel: str | None = None,
+    workspace: str = WORKSPACE,
+    direct: bool = False,
+) -> Reply:
+    where = ClickOrigin(PLATFORM, workspace, channel or team.chat.channel.channel_id, direct)
+    return await team.chat.core.action(
+        actor=Actor(PLATFORM, workspace, user, name),
+        action=action,
+        value=str(action_id),
+        origin=where,
+    )
+
+
+async def listing(team: Team) -> str:
+    return (await team.admin.says("/pulse actions")).card.text()
+
+
+async def test_taking_the_next_step_on_names_the_person_once(team: Team) -> None:
+    await staffed(team)
+    action_id, step = offered(await team.week(GAP))
+    assert "(pulse #1) · offered, nobody has taken it on yet" in await listing(team)
+    first = await click(team, marketer(0), TAKE, action_id, name="Maya")
+    assert first.visibility is Visibility.CHANNEL
+    assert first.card.text().startswith("Maya will try this:")
+    again = await click(team, marketer(0), TAKE, action_id, name="Maya")  # a double click
+    assert again.visibility is Visibility.EPHEMERAL
+    assert "You've already taken this on" in again.card.text()
+    other = await click(team, engineer(1), TAKE, action_id, name="Omar")
+    assert "Maya has already taken this on" in other.card.text()
+    late_no = await click(team, engineer(1), DECLINE, action_id, name="Omar")
+    assert "Maya has already taken this on" in late_no.card.text()
+    listed = await listing(team)
+    assert "(pulse #1) · Maya · taken on" in listed, listed
+    assert "its effect shows from the next pulse on" in listed
+
+
+async def test_declining_offers_the_next_best_and_it_is_not_repeated(team: Team) -> None:
+    await staffed(team)
+    card = await team.week(GAP)
+    action_id, step = offered(card)
+    assert "imperative 5" in step  # the trust gap first
+    reply = await click(team, engineer(0), DECLINE, action_id, name="Omar")
+    assert reply.visibility is Visibility.CHANNEL
+    text = reply.card.text()
+    assert text.startswith("Not for us: Omar set aside")
+    new_id = int(dict(poll_actions(reply.card))[TAKE])
+    assert new_id != action_id
+    new_step = next(line for line in text.splitlines() if line.startswith("**Next step"))
+    assert new_step != step
+    twice = await click(team, engineer(0), DECLINE, action_id, name="Omar")  # double click
+    assert twice.visibility is Visibility.EPHEMERAL
+    assert "was set aside" in twice.card.text() and "Offered in its place" in twice.card.text()
+    late_yes = await click(team, marketer(0), TAKE, action_id, name="Maya")
+    assert "can't be taken on" in late_yes.card.text()
+    taken = await click(team, marketer(0), TAKE, new_id, name="Maya")
+    assert taken.card.text().startswith("Maya will try this:")
+    listed = await listing(team)
+    assert "declined" in listed and "Maya · taken on" in listed
+    # the same figures next week: neither the declined step nor its replacement comes back
+    later = (await team.week(GAP)).text()
+    assert step not in later and new_step not in later
+
+
+async def test_clicks_count_only_in_the_summarys_channel(team: Team) -> None:
+    await staffed(team)
+    action_id, _ = offered(await team.week(GAP))
+    shared = await click(team, marketer(0), TAKE, action_id, name="Maya", channel="C-OTHER")
+    assert "another channel" in shared.card.text()
+    assert shared.visibility is Visibility.EPHEMERAL
+    foreign = await click(team, marketer(0), DECLINE, action_id, workspace="W-OTHER")
+    assert "another workspace" in foreign.card.text()
+    in_dm = await click(team, marketer(0), TAKE, action_id, direct=True, channel="D1")
+    assert "another channel" in in_dm.card.text()
+    forged = await click(team, marketer(0), TAKE, 10**9)
+    assert "out of date" in forged.card.text()
+    assert "offered, nobody has taken it on yet" in await listing(team)
+
+
+async def test_done_is_answered_by_the_owner_in_their_messages_only(team: Team) -> None:
+    await staffed(team)
+    action_id, _ = offered(await team.week(GAP))
+    await click(team, marketer(0), TAKE, action_id, name="Maya")
+    in_channel = await click(team, marketer(0), DONE, action_id)
+    assert "Only the person who took this on" in in_channel.card.text()
+    someone_else = await click(team, engineer(0), DONE, action_id, direct=True, channel="D2")
+    assert "Only the person who took this on" in someone_else.card.text()
+    assert "· taken on" in await listing(team)
+    not_yet = await click(team, marketer(0), NOT_YET, action_id, direct=True, channel="D1")
+    assert "not yet" in not_yet.card.text()
+    assert "Maya · not yet" in await listing(team)
+    done = await click(team, marketer(0), DONE, action_id, direct=True, channel="D1")
+    again = await click(team, marketer(0), DONE, action_id, direct=True, channel="D1")
+    assert "marked done" in done.card.text() and again.card.text() == done.card.text()
+    assert "Maya · done" in await listing(team)
+
+
+async def test_the_next_summary_reports_the_action_against_its_baseline(team: Team) -> None:
+    await staffed(team)
+    action_id, _ = offered(await team.week(GAP))
+    await click(team, marketer(0), TAKE, action_id, name="Maya")
+    text = (await team.week(GAP)).text()
+    assert "**Actions:**" in text
+    line = next(line for line in text.splitlines() if "Maya" in line)
+    assert "(pulse #1) · Maya · taken on" in line
+    assert "no clear change yet" in line, line  # the same answers: nothing beyond chance
+    assert "Last nudge" not in text  # the action's line is its follow-up, said once
+
+
+async def test_a_gap_wide_for_three_pulses_escalates(team: Team) -> None:
+    await staffed(team)
+    steps = [offered(await team.week(GAP))[1] for _ in range(3)]
+    assert "escalated" not in steps[0] and "escalated" not in steps[1]
+    assert steps[2].startswith("**Next step (escalated) — imperative 5")
+    assert "both team leads" in steps[2]
+
+
+def test_escalated_needs_three_wide_pulses_in_a_row() -> None:
+    def figures(trust_it: str) -> tuple:
+        week = uniform({"trust": "5", "priority": "4"}, {"trust": trust_it, "priority": "4"})
+        from bot.domain import AnswerRecord, Side
+
+        answers = [
+            AnswerRecord(
+                person, Side.MARKETING if person.startswith("UM") else Side.IT, question, value
+            )
+            for person, given in week.items()
+            for question, value in given.items()
+        ]
+        result = compute_result(answers, question_set=QSET, poll_number=1, k=3)
+        assert result.figures is not None
+        return result.figures
+
+    wide, narrow = figures("2"), figures("5")
+    assert escalated([(wide, QSET, 1), (wide, QSET, 2)]) == []
+    (stronger,) = escalated([(wide, QSET, 1), (wide, QSET, 2), (wide, QSET, 3)])
+    assert stronger.rule.id == "trust-gap-escalated" and stronger.rule.escalates == "trust-gap"
+    assert escalated([(wide, QSET, 1), (narrow, QSET, 2), (wide, QSET, 3)]) == []
+    assert escalated([(narrow, QSET, 1), (wide, QSET, 2), (wide, QSET, 3), (wide, QSET, 4)])

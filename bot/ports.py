@@ -465,6 +465,15 @@ class WorkspaceAdmins(Protocol):
 
 
 @runtime_checkable
+class PersonNames(Protocol):
+    """A messenger whose platform can say what a person is called, where a click does not
+    (Slack's block_actions carry only a handle). Used where a name is shown by design: who took
+    an action on."""
+
+    async def display_name(self, *, person: PersonRef) -> str | None: ...
+
+
+@runtime_checkable
 class GroupDirectory(Protocol):
     """A messenger whose platform keeps groups of people an admin can map to a side."""
 

@@ -37,7 +37,7 @@ from bot.nudges.rules import REPEAT_DAYS
 from bot.nudges.service import follow_up, next_best, record_of, still_shown
 from bot.polls.ballots import refusal
 from bot.polls.views import stale_button
-from bot.ports import ActionOwner, ActionRecord
+from bot.ports import ActionOwner, ActionRecord, PersonNames
 from bot.reply import Reply
 from bot.score.results import ResultService
 from bot.score.scoring import Figures
@@ -79,17 +79,30 @@ class ActionService:
         return Reply(stale_button())
 
     async def _take(self, actor: Actor, record: ActionRecord) -> Reply:
+        name = await self._name_of(actor)
         moved = await self._deps.repo.move_action(
             action_id=record.id,
             expected=(ActionState.OFFERED,),
             state=ActionState.TAKEN,
             at=self._deps.clock.now(),
-            owner=ActionOwner(actor.user_id, actor.name),
+            owner=ActionOwner(actor.user_id, name),
         )
         if not moved:
             return await self._moved_already(actor, record.id)
         self._deps.telemetry.count("actions", outcome="taken")
-        return Reply(views.taken(actor.name, record.text), Visibility.CHANNEL)
+        return Reply(views.taken(name, record.text), Visibility.CHANNEL)
+
+    async def _name_of(self, actor: Actor) -> str:
+        """What the channel calls the person: the platform's display name where the click
+        gave only a handle (shown by design: taking an action on is not an answer)."""
+        messenger = self._deps.messengers.get(actor.platform)
+        if not isinstance(messenger, PersonNames):
+            return actor.name
+        try:
+            return await messenger.display_name(person=actor.person) or actor.name
+        except Exception:  # a name is a courtesy: the click counts without it
+            log.warning("could not read a display name", exc_info=True)
+            return actor.name
 
     async def _moved_already(self, actor: Actor, action_id: int) -> Reply:
         """A click on an action someone already took on or set aside (a double click too)."""
@@ -113,9 +126,10 @@ class ActionService:
         if not moved:
             return await self._moved_already(actor, record.id)
         self._deps.telemetry.count("actions", outcome="declined")
-        return Reply(await self._offer_instead(actor, channel, record), Visibility.CHANNEL)
+        name = await self._name_of(actor)
+        return Reply(await self._offer_instead(name, channel, record), Visibility.CHANNEL)
 
-    async def _offer_instead(self, actor: Actor, channel: Channel, record: ActionRecord) -> Card:
+    async def _offer_instead(self, name: str, channel: Channel, record: ActionRecord) -> Card:
         """The next-best next step for the declined action's pulse: the next candidate that is
         not the declined one nor given in the channel within four weeks (figures as the k in
         force shows them), offered with its own buttons."""
@@ -124,7 +138,7 @@ class ActionService:
         point = next((p for p in report.points if p.poll.id == record.poll_id), None)
         figures = point.result.figures if point and point.published else None
         if point is None or figures is None:
-            return views.no_other_step(actor.name, record.text)
+            return views.no_other_step(name, record.text)
         poll, qset = point.poll, self._results.question_set(point.poll)
         recent = await deps.repo.nudges_since(
             channel_id=channel.id, since=now - timedelta(days=REPEAT_DAYS)
@@ -137,12 +151,12 @@ class ActionService:
             history=_history(report, before=poll.number),
         )
         if nudge is None:
-            return views.no_other_step(actor.name, record.text)
+            return views.no_other_step(name, record.text)
         given = record_of(nudge, channel.id, poll, figures, qset, now=now)
         offered = await deps.repo.offer_action(nudge=given, text=nudge.short, replaces=record.id)
         await deps.repo.record_nudge(nudge=given)
         deps.telemetry.count("nudges", rule=given.nudge_id)
-        return views.declined(actor.name, record.text, nudge_blocks(nudge), offered.id)
+        return views.declined(name, record.text, nudge_blocks(nudge), offered.id)
 
     async def _answer(
         self,

@@ -26,6 +26,11 @@ def action_buttons(action_id: int) -> Actions:
     )
 
 
+def _quoted(text: str) -> str:
+    """A step in quotes inside a sentence (without its own full stop)."""
+    return f"“{text.rstrip('.')}”"
+
+
 def owner_label(name: str) -> str:
     return name.strip() or SOMEONE
 
@@ -49,20 +54,20 @@ def already_taken(name: str, text: str, *, yours: bool) -> Card:
 
 def set_aside(text: str, *, instead: str | None) -> Card:
     more = f" Offered in its place: {instead}" if instead else ""
-    return simple(f"This next step was set aside (“{text}”), so it can't be taken on.{more}")
+    return simple(f"This next step was set aside ({_quoted(text)}), so it can't be taken on.{more}")
 
 
 def declined(name: str, text: str, next_step: Sequence[Block], action_id: int) -> Card:
     """The channel's message when a next step is declined: the next-best one, with buttons."""
     who = owner_label(name)
-    head = f"Not for us: {who} set aside “{text}”. Here is another next step."
+    head = f"Not for us: {who} set aside {_quoted(text)}. Here is another next step."
     return Card(summary=head, blocks=(Text(head), *next_step, action_buttons(action_id)))
 
 
 def no_other_step(name: str, text: str) -> Card:
     who = owner_label(name)
     return simple(
-        f"Not for us: {who} set aside “{text}”. No other next step fits this pulse's figures "
+        f"Not for us: {who} set aside {_quoted(text)}. No other next step fits this pulse's figures "
         "that the channel has not had in the last four weeks; the next pulse will suggest one."
     )
 
@@ -98,8 +103,10 @@ def ask(text: str, *, channel_label: str, action_id: int) -> Card:
 
 def answered(state: ActionState, text: str) -> Card:
     if state is ActionState.DONE:
-        return simple(f"Thanks: marked done. “{text}”. The next summaries follow up its effect.")
-    return simple(f"Noted: not yet. “{text}” stays open; the next summary reports it.")
+        return simple(
+            f"Thanks: marked done. {_quoted(text)}. The next summaries follow up its effect."
+        )
+    return simple(f"Noted: not yet. {_quoted(text)} stays open; the next summary reports it.")
 
 
 def not_yours() -> Card:
@@ -111,7 +118,7 @@ def action_line(report: ActionReport, *, judged: str | None) -> str:
     record = report.record
     pulse = f" (pulse #{report.number})" if report.number else ""
     who = f" · {owner_label(record.owner_name)}" if record.owner_user_id else ""
-    line = f"“{record.text}”{pulse}{who} · {record.state.label}"
+    line = f"{_quoted(record.text)}{pulse}{who} · {record.state.label}"
     return line + (f" — {judged}" if judged else "")
 
 

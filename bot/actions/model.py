@@ -28,3 +28,5 @@ class ActionReport:
     record: ActionRecord
     number: int | None
     follow_up: FollowUp | None
+    #: its follow-up is the summary's "Last nudge" line already (said once, not twice)
+    followed_above: bool = False

@@ -101,20 +101,7 @@ def draft(
         shown=shown,
     )
     reports = tuple(
-        ActionReport(
-            a,
-            numbers.get(a.poll_id),
-            follow_up(
-                a.nudge,
-                figures,
-                qset,
-                poll.number,
-                given_in=numbers.get(a.poll_id),
-                history=history,
-            )
-            if still_shown(a.nudge, shown)
-            else None,
-        )
+        _report(a, figures, qset, poll.number, numbers, history, shown, choice.follow_up)
         for a in actions
         if a.poll_id != poll.id and a.state in _REPORTED and a.created_at <= now
     )
@@ -126,7 +113,7 @@ def draft(
         point.result,
         series,
         choice.nudge,
-        None if _reported(choice.follow_up, reports) else choice.follow_up,
+        choice.follow_up,
         tuple(_comparisons(figures, answers, qset, poll.number)),
         not_separable,
         actions=reports,
@@ -138,11 +125,28 @@ def draft(
 _REPORTED = frozenset({ActionState.TAKEN, ActionState.NOT_YET, ActionState.DONE})
 
 
-def _reported(followed: FollowUp | None, reports: Sequence[ActionReport]) -> bool:
-    """Whether the last nudge's follow-up is an action's line already (said once, not twice)."""
-    return followed is not None and any(
-        r.record.nudge_id == followed.rule.id and r.number == followed.given_in for r in reports
-    )
+def _report(
+    action: ActionRecord,
+    figures: Figures,
+    qset: QuestionSet,
+    number: int,
+    numbers: dict[int, int],
+    history: dict[int, Figures],
+    shown: dict[int, tuple[Figures, QuestionSet, int]],
+    followed: FollowUp | None,
+) -> ActionReport:
+    """An action as the summary reports it: judged against its baseline like a nudge, unless
+    it is the nudge the "Last nudge" line follows up already, or its figure is withheld."""
+    given_in = numbers.get(action.poll_id)
+    if followed is not None and (followed.rule.id, followed.given_in) == (
+        action.nudge_id,
+        given_in,
+    ):
+        return ActionReport(action, given_in, None, followed_above=True)
+    if not still_shown(action.nudge, shown):
+        return ActionReport(action, given_in, None)
+    judged = follow_up(action.nudge, figures, qset, number, given_in=given_in, history=history)
+    return ActionReport(action, given_in, judged)
 
 
 def _own(nudges: Sequence[NudgeRecord], summary: Summary) -> NudgeRecord | None:

@@ -203,10 +203,13 @@ def nudge_blocks(nudge: Nudge) -> list[Block]:
 
 
 def _action_lines(reports: tuple[ActionReport, ...]) -> list[str]:
-    return [
-        "• " + action_line(r, judged=judgement(r.follow_up) if r.follow_up else None)
-        for r in reports
-    ]
+    return ["• " + action_line(r, judged=_judged(r)) for r in reports]
+
+
+def _judged(report: ActionReport) -> str | None:
+    if report.followed_above:
+        return "its effect: see the last nudge's follow-up above"
+    return judgement(report.follow_up) if report.follow_up else None
 
 
 def _why(nudge: Nudge) -> str:

@@ -142,8 +142,14 @@ async def test_the_next_summary_reports_the_action_against_its_baseline(team: Te
     assert "**Actions:**" in text
     line = next(line for line in text.splitlines() if "Maya" in line)
     assert "(pulse #1) · Maya · taken on" in line
-    assert "no clear change yet" in line, line  # the same answers: nothing beyond chance
-    assert "Last nudge" not in text  # the action's line is its follow-up, said once
+    # the last nudge is this action: judged once, on the "Last nudge" line
+    assert "see the last nudge's follow-up above" in line
+    last = next(line for line in text.splitlines() if line.startswith("Last nudge (pulse #1)"))
+    assert "no clear change yet" in last  # the same answers: nothing beyond chance
+    # a pulse later the last nudge is another one: the action's own line judges it
+    text = (await team.week(GAP)).text()
+    line = next(line for line in text.splitlines() if "Maya" in line)
+    assert "(pulse #1) · Maya · taken on — no clear change yet" in line, line
 
 
 async def test_a_gap_wide_for_three_pulses_escalates(team: Team) -> None:

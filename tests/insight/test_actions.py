@@ -182,3 +182,18 @@ def test_escalated_needs_three_wide_pulses_in_a_row() -> None:
     assert stronger.rule.id == "trust-gap-escalated" and stronger.rule.escalates == "trust-gap"
     assert escalated([(wide, QSET, 1), (narrow, QSET, 2), (wide, QSET, 3)]) == []
     assert escalated([(narrow, QSET, 1), (wide, QSET, 2), (wide, QSET, 3), (wide, QSET, 4)])
+
+
+def test_pulse_actions_is_a_command_in_help_and_in_the_teams_command_list() -> None:
+    from bot.commands.help import help_card
+    from bot.commands.parsing import Simple, parse_pulse, parse_text_command
+    from handlers.teams.package import manifest
+
+    assert parse_pulse("actions") == Simple("actions")
+    assert parse_text_command("pulse actions") == Simple("actions")
+    assert "`pulse actions` — this channel's actions" in help_card(prefix="").blocks[1].text  # type: ignore[union-attr]
+    document = manifest(app_id="6f1c2a7e-2b9d-4c1e-9a53-0d7f4e8b1c22", website="https://x.test")
+    pulse = next(
+        c for c in document["bots"][0]["commandLists"][0]["commands"] if c["title"] == "pulse"
+    )
+    assert "actions" in pulse["description"].split(" | ")

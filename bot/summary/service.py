@@ -78,17 +78,7 @@ def draft(
     figures = point.result.figures
     if figures is None or figures.score is None:
         return base, None
-    numbers = {p.poll.id: p.poll.number for p in series}
-    history = {
-        p.poll.number: f
-        for p in series
-        if p.published and p.poll.number < poll.number and (f := p.result.figures) is not None
-    }
-    shown = {
-        p.poll.id: (f, qset, p.poll.number)  # the same set, as the nudge records assume
-        for p in series
-        if (f := p.result.figures) is not None
-    }
+    numbers, history, shown = _earlier(series, poll, qset)
     choice = pick(
         nudges,
         channel.id,
@@ -119,6 +109,25 @@ def draft(
         actions=reports,
     )
     return summary, choice.record
+
+
+def _earlier(
+    series: tuple[TrendPoint, ...], poll: Poll, qset: QuestionSet
+) -> tuple[dict[int, int], dict[int, Figures], dict[int, tuple[Figures, QuestionSet, int]]]:
+    """The series' poll numbers by poll id; the published figures before `poll` by number
+    (follow-up baselines, escalation); every figure by poll id as the k in force shows it."""
+    numbers = {p.poll.id: p.poll.number for p in series}
+    history = {
+        p.poll.number: f
+        for p in series
+        if p.published and p.poll.number < poll.number and (f := p.result.figures) is not None
+    }
+    shown = {
+        p.poll.id: (f, qset, p.poll.number)  # the same set, as the nudge records assume
+        for p in series
+        if (f := p.result.figures) is not None
+    }
+    return numbers, history, shown
 
 
 #: The actions a summary reports: taken on, and not (yet) set aside.

@@ -12,6 +12,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
+from bot.actions.digest import DigestActions
+from bot.actions.model import ACTION_WORDS
 from bot.cards import Card, simple
 from bot.channels.service import ChannelService
 from bot.commands.dispatch import Dispatcher
@@ -46,9 +48,10 @@ class Core:
         self.results = ResultService(deps)
         self.groups = GroupService(deps)
         self.polls = PollService(deps, self.results, self.groups)
+        self.actions = self.polls.actions
         self.channels = ChannelService(deps, self.polls)
         self.people = PeopleService(deps)
-        self.digests = DigestService(deps, self.results)
+        self.digests = DigestService(deps, self.results, DigestActions(deps))
         self.exports = ExportService(deps, self.results)
         self.dispatcher = Dispatcher(
             deps,
@@ -58,6 +61,7 @@ class Core:
             digests=self.digests,
             exports=self.exports,
             groups=self.groups,
+            actions=self.actions,
         )
 
     async def command(
@@ -94,6 +98,8 @@ class Core:
         async def run() -> Reply:
             if action == VOTE:
                 return await self.polls.vote(actor, value, origin=origin, prefix=prefix)
+            if action in ACTION_WORDS:
+                return await self.actions.click(actor, action, value, origin=origin)
             side = parse_join(value) if action == JOIN else None
             if side is None:
                 return Reply(stale_button())

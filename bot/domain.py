@@ -176,3 +176,29 @@ class AnswerOutcome(StrEnum):
     ELSEWHERE = "elsewhere"
     #: kept nothing: a later click by the same person on the same question already counts
     SUPERSEDED = "superseded"
+
+
+class ActionState(StrEnum):
+    OFFERED = "offered"
+    TAKEN = "taken"
+    DONE = "done"
+    NOT_YET = "not_yet"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        """Taken on and not reported done: what summaries follow up."""
+        return self in (ActionState.TAKEN, ActionState.NOT_YET)
+
+
+_LABELS = {
+    ActionState.OFFERED: "offered, nobody has taken it on yet",
+    ActionState.TAKEN: "taken on",
+    ActionState.DONE: "done",
+    ActionState.NOT_YET: "not yet",
+    ActionState.DECLINED: "declined",
+}

@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from bot.cards import Card
 from bot.domain import (
+    ActionState,
     Actor,
     AnswerOutcome,
     AnswerRecord,
@@ -54,6 +55,43 @@ class NudgeRecord:
     metric: str
     value: float
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """A next step offered in a channel's summary, and what became of it. The owner's name
+    may be shown: taking on an action is not an answer."""
+
+    id: int
+    channel_id: int
+    poll_id: int
+    nudge_id: str
+    imperative: int
+    metric: str
+    value: float
+    #: the step in one line, as the summary worded it
+    text: str
+    state: ActionState
+    created_at: datetime
+    owner_user_id: str | None = None
+    owner_name: str = ""
+    #: the declined action this one was offered in place of
+    replaces: int | None = None
+    #: the poll at whose opening the owner was asked "Done?" (None: not asked yet)
+    asked_poll_id: int | None = None
+
+    @property
+    def nudge(self) -> NudgeRecord:
+        """The nudge the action carries out, as the follow-up reads it."""
+        return NudgeRecord(
+            self.channel_id,
+            self.poll_id,
+            self.nudge_id,
+            self.imperative,
+            self.metric,
+            self.value,
+            self.created_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +349,61 @@ class NudgeStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ActionOwner:
+    """Who took an action on: a platform user id and the name the platform gave."""
+
+    user_id: str
+    name: str
+
+
+class ActionStore(Protocol):
+    """A summary's next steps and what became of them (see `bot.actions`)."""
+
+    async def offer_action(
+        self, *, nudge: NudgeRecord, text: str, replaces: int | None = None
+    ) -> ActionRecord:
+        """The channel's action for `nudge` (one per poll and nudge): stored the first time,
+        the stored one on every later call."""
+        ...
+
+    async def get_action(self, *, action_id: int) -> ActionRecord | None: ...
+    async def replacement_of(self, *, action_id: int) -> ActionRecord | None:
+        """The action offered in place of a declined one, if any."""
+        ...
+
+    async def move_action(
+        self,
+        *,
+        action_id: int,
+        expected: Sequence[ActionState],
+        state: ActionState,
+        at: datetime,
+        owner: ActionOwner | None = None,
+    ) -> bool:
+        """Set the state (and the owner, when given) only if the action is in one of the
+        `expected` states; True only for the caller that moved it (double clicks, replicas)."""
+        ...
+
+    async def channel_actions(self, *, channel_id: int, since: datetime) -> list[ActionRecord]:
+        """The channel's actions offered since `since`, oldest first."""
+        ...
+
+    async def open_actions(
+        self, *, channel_ids: Sequence[int], since: datetime
+    ) -> list[ActionRecord]:
+        """The actions taken on and not done yet of many channels, offered since `since`."""
+        ...
+
+    async def actions_to_ask(self, *, channel_id: int) -> list[ActionRecord]:
+        """Taken-on actions whose owner has not been asked "Done?" yet, oldest first."""
+        ...
+
+    async def mark_asked(
+        self, *, action_ids: Sequence[int], poll_id: int, at: datetime
+    ) -> None: ...
+
+
 class DisclosureStore(Protocol):
     """What an open poll has published so far (see `bot.score.disclosure`)."""
 
@@ -349,6 +442,7 @@ class Repository(
     ScheduleStore,
     NudgeStore,
     DisclosureStore,
+    ActionStore,
     Protocol,
 ):
     """Everything the core stores, behind one object built in the composition root."""
@@ -374,6 +468,15 @@ class WorkspaceAdmins(Protocol):
     async def is_workspace_admin(self, *, actor: Actor) -> bool:
         """Whether the platform makes this person an admin or owner of their workspace."""
         ...
+
+
+@runtime_checkable
+class PersonNames(Protocol):
+    """A messenger whose platform can say what a person is called, where a click does not
+    (Slack's block_actions carry only a handle). Used where a name is shown by design: who took
+    an action on."""
+
+    async def display_name(self, *, person: PersonRef) -> str | None: ...
 
 
 @runtime_checkable

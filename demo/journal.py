@@ -32,6 +32,9 @@ _KINDS = (
     ("reminder", re.compile(r"^Reminder: pulse #\d+")),
     ("digest", re.compile(r"^Your BridgePulse digest")),
     ("welcome", re.compile(r"^BridgePulse commands")),
+    ("action", re.compile(r"\bwill try this:")),
+    ("declined", re.compile(r"^\W*Not for us: ")),
+    ("ask", re.compile(r"^\W*Done\?")),
 )
 
 

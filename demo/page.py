@@ -206,9 +206,13 @@ async def _slack_click(state: PageState, body: Json) -> Json:
     action = _slack_action(
         message["blocks"], _text(body, "block_id"), _text(body, "action_id"), body.get("value")
     )
+    before = len(world.slack.messages.get(str(message["channel"]), []))
     _key, answer = await world.slack_click(
         person, message=message, action=action, ephemeral=shown is not None
     )
+    if answer is None and len(world.slack.messages.get(str(message["channel"]), [])) > before:
+        state.sim.journal.observe()  # answered in the channel itself ("Maya will try this")
+        return {"ok": True}
     if shown is not None and answer is not None and answer.get("replace_original"):
         shown.body = answer  # the answer replaces the prompt that was clicked
         return {"ok": True}

@@ -590,6 +590,9 @@ class FakeSlack:
                 "id": user.id,
                 "team_id": user.team_id,
                 "name": user.name,
+                "real_name": user.name,
+                # people are called by their first name, as most set their display name
+                "profile": {"real_name": user.name, "display_name": user.name.split(" ")[0]},
                 "is_admin": user.is_admin,
                 "is_owner": user.is_owner,
                 "is_primary_owner": user.is_primary_owner,

@@ -20,8 +20,9 @@ from typing import Any
 
 from bot.domain import ChannelRef, Side
 from demo import slack_client, teams_client
+from demo.actions import answer_asks, take_on
 from demo.journal import Journal, Platform
-from demo.personas import LAUNCH, MANAGER, RELAUNCH, Answering, Mood
+from demo.personas import LAUNCH, MANAGER, RELAUNCH, Answering, Mood, Persona
 from demo.world import SLACK_CHANNEL, SLACK_TEAM, TEAMS_CHANNEL, TENANT, World, slack_user_id
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,8 @@ class Simulation:
     _due: list[_Due] = field(default_factory=list)
     _order: itertools.count[int] = field(default_factory=itertools.count)
     _nudges_seen: datetime | None = None
+    #: "Done?" messages the simulated people have answered
+    _answered: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.journal = Journal(self.world)
@@ -150,6 +153,7 @@ class Simulation:
 
     async def _follow_nudges(self) -> None:
         """The team reads last week's summary; with some luck it acts on the nudge."""
+        await self._answer_asks()
         repo, since = self.world.application.repo, self._nudges_seen
         channels: tuple[tuple[Platform, ChannelRef], ...] = (
             ("slack", ChannelRef("slack", SLACK_TEAM, SLACK_CHANNEL)),
@@ -165,7 +169,30 @@ class Simulation:
                 story = self.moods[platform].nudged(latest.metric, latest.imperative)
                 if story:
                     self.story.append(Story(self.world.clock.now(), platform, story))
+                    await self._take_on(platform)
         self._nudges_seen = self.world.clock.now()
+
+    def _doers(self) -> list[Persona]:
+        """Who may take a step on or answer "Done?" (the person at the page decides alone)."""
+        return [
+            p for p in self.world.people if p.side is not Side.OTHER and p.key not in self.human
+        ]
+
+    async def _take_on(self, platform: Platform) -> None:
+        """Someone takes the followed step on in the channel ("Maya will try this")."""
+        people = self._doers()
+        if people and await take_on(self.world, platform, people[self.week % len(people)]):
+            await self.world.settle()
+            self.journal.observe()
+
+    async def _answer_asks(self) -> None:
+        """Whoever took a step on says it is done, when asked at the pulse's opening."""
+        answered = 0
+        for person in self._doers():
+            answered += await answer_asks(self.world, person, self._answered)
+        if answered:
+            await self.world.settle()
+            self.journal.observe()
 
     async def _run_until(self, until: datetime) -> None:
         """Run the scheduler's due steps and the people's answers in time order up to `until`."""

@@ -165,6 +165,13 @@ def happenings(entries: list[Entry], story: list[Story]) -> list[Happening]:
         elif entry.place == "channel" and entry.kind in ("summary", "withheld"):
             detail = tuple(line for line in entry.lines[1:] if line.startswith(_KEY_LINES))
             found.append(Happening(entry.at, where, entry.headline, detail, entry.platform))
+        elif entry.place == "channel" and entry.kind in ("action", "declined"):
+            said = entry.headline.replace("*", "")
+            found.append(Happening(entry.at, where, said, (), entry.platform))
+        elif entry.kind == "ask":
+            who = next((p.first_name for p in TEAM if p.key == entry.owner), "the owner")
+            text = f"“Done?” to {who}, who took a next step on"
+            found.append(Happening(entry.at, _PRIVATE[entry.platform], text, (), entry.platform))
         elif entry.kind == "reminder":
             reminders[(entry.at, entry.platform)] += 1
         elif entry.kind == "digest" and entry.owner == MANAGER.key:

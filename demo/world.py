@@ -44,6 +44,8 @@ TEAMS_CHANNEL = TeamsChannel(
 )
 #: How long a person waits for BridgePulse's answer before giving up on it.
 ANSWER_WITHIN = 15.0
+#: what `slack_click` waits for when the bot answers a click in the channel itself
+_POSTED: dict[str, Any] = {}
 #: Seconds the server gathers clicks before refreshing a poll's answer count (real time; the
 #: server default is 1): a week's clicks come in bursts, and one refresh per burst is plenty.
 REFRESH_DELAY = 0.5
@@ -132,18 +134,32 @@ class World:
     async def slack_click(
         self, person: Persona, *, message: Json, action: Json, ephemeral: bool = False
     ) -> tuple[str, Json | None]:
-        """Click in a message (``channel``, ``ts``, ``text``, ``blocks``) or an ephemeral one."""
-        url = self.slack.new_response_url()
+        """Click in a message (``channel``, ``ts``, ``text``, ``blocks``) or an ephemeral one.
+        The answer is None when the bot answered in the conversation itself (a next step taken
+        on is said to the whole channel) or not at all."""
+        url, channel = self.slack.new_response_url(), str(message["channel"])
         shown = None if ephemeral else {k: message[k] for k in ("ts", "text", "blocks")}
+        before = len(self.slack.messages.get(channel, []))
         sent = await self.slack_client.click(
-            self.slack_where(str(message["channel"])),
+            self.slack_where(channel),
             user_id=slack_user_id(person),
             action=action,
             response_url=url,
             message=shown,
             ephemeral=ephemeral,
         )
-        return await self._answer(url, sent.status, sent.text)
+        key = url.rsplit("/", 1)[1]
+        if sent.status != 200 or sent.text:
+            return await self._answer(url, sent.status, sent.text)
+
+        def answered() -> Json | None:
+            reply = _last(self.slack.responses.get(key))
+            if reply is None and len(self.slack.messages.get(channel, [])) > before:
+                return _POSTED
+            return reply
+
+        found = await self._wait(answered)
+        return key, None if found is _POSTED else found
 
     async def slack_home(self, person: Persona) -> Json | None:
         """Open the App Home tab; the view BridgePulse published for the person."""

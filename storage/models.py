@@ -256,6 +256,44 @@ class NudgeRow(SQLModel, table=True):
     created_at: datetime
 
 
+class ActionRow(SQLModel, table=True):
+    """A summary's next step and what became of it: offered, taken on by a person (whose user
+    id is kept to ask them "Done?" and whose name may be shown: taking on an action is not an
+    answer), done, not yet, or declined for the next-best."""
+
+    __tablename__ = "action"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "poll_id", "nudge_id", name="uq_action_nudge"),
+        Index("ix_action_channel_time", "channel_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("channel.id", ondelete="CASCADE"), nullable=False)
+    )
+    poll_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("poll.id", ondelete="CASCADE"), nullable=False)
+    )
+    nudge_id: str = Field(max_length=64)
+    imperative: int
+    metric: str = Field(max_length=64)
+    value: float
+    text: str = Field(max_length=400)
+    state: str = Field(max_length=16)
+    owner_user_id: str | None = Field(default=None, max_length=128)
+    owner_name: str = Field(default="", max_length=100)
+    replaces: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("action.id", ondelete="SET NULL"), nullable=True),
+    )
+    asked_poll_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("poll.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
 class DisclosureRow(SQLModel, table=True):
     """What an open poll has published, so no "so far" figure can be differenced against another;
     deleted when the poll closes. `version` makes concurrent writers compare-and-set."""

@@ -10,6 +10,7 @@ engine and the transaction helpers); `SqlRepository` is their composition, one l
 
 from __future__ import annotations
 
+from storage.actions import ActionRepository
 from storage.answers import SqlAnswers
 from storage.base import CHANNEL, POLL, WORKSPACE
 from storage.channels import SqlChannels
@@ -38,5 +39,6 @@ class SqlRepository(
     SqlSchedule,
     SqlNudges,
     SqlDisclosures,
+    ActionRepository,
 ):
     """All of the core's store ports over one `AsyncEngine` (SQLite or PostgreSQL)."""

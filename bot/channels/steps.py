@@ -231,6 +231,8 @@ class StepRunner:
             poll, opened = await self._polls.open(channel, period=period, scheduled_at=moment)
             if poll is None or poll.period != period:  # a `/pulse now` slipped in: retry
                 raise StepIncomplete(f"channel {channel.id}: poll of {period} not opened yet")
+            # whoever took an action on is asked "Done?" once, under this step's claim
+            await self._polls.actions.ask_owners(channel, poll, claim)
             self._deps.telemetry.count("steps", step=OPEN, outcome="done" if opened else "resumed")
         return True
 

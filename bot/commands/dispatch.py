@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.actions.service import ActionService
 from bot.channels.service import ChannelService
 from bot.commands.help import help_card
 from bot.commands.parsing import (
@@ -38,6 +39,7 @@ class Dispatcher:
         digests: DigestService,
         exports: ExportService,
         groups: GroupService,
+        actions: ActionService,
     ) -> None:
         self._deps = deps
         self._results = results
@@ -46,6 +48,7 @@ class Dispatcher:
         self._digests = digests
         self._exports = exports
         self._groups = groups
+        self._actions = actions
 
     async def run(self, actor: Actor, channel: Channel, command: Command, *, prefix: str) -> Reply:
         word = _admin_word(command)
@@ -73,6 +76,8 @@ class Dispatcher:
                 return Reply(await self._channels.status(channel, prefix=prefix))
             case Simple(word="groups"):
                 return Reply(await self._groups.listing(channel, prefix=prefix))
+            case Simple(word="actions"):
+                return Reply(await self._actions.listing(channel, prefix=prefix))
         return Reply(help_card(prefix=prefix))
 
     async def _admin(

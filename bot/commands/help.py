@@ -24,6 +24,7 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
         "`{prefix}pulse unmap <group>` undoes it",
     ),
     ("pulse groups", "the groups mapped to sides"),
+    ("pulse actions", "this channel's actions: who took each on, its state, its follow-up"),
     ("pulse digest on|off|now", "weekly digest of your BridgePulse channels by direct message"),
     ("pulse forget-me", "delete your team and every answer you gave"),
     ("pulse export", "CSV of per-pulse figures (admin; aggregates only)"),

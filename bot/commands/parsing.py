@@ -57,7 +57,16 @@ class Simple:
     """A command with no arguments."""
 
     word: Literal[
-        "now", "close", "pause", "resume", "status", "forget-me", "export", "groups", "help"
+        "now",
+        "close",
+        "pause",
+        "resume",
+        "status",
+        "forget-me",
+        "export",
+        "groups",
+        "actions",
+        "help",
     ]
 
 
@@ -72,7 +81,18 @@ Command = Alignment | Setup | Join | MapGroup | UnmapGroup | Digest | Simple | I
 
 #: Words only a channel admin may use.
 ADMIN_WORDS = frozenset({"setup", "now", "close", "pause", "resume", "export", "map", "unmap"})
-_SIMPLE = {"now", "close", "pause", "resume", "status", "forget-me", "export", "groups", "help"}
+_SIMPLE = {
+    "now",
+    "close",
+    "pause",
+    "resume",
+    "status",
+    "forget-me",
+    "export",
+    "groups",
+    "actions",
+    "help",
+}
 _SIDES = {"marketing": Side.MARKETING, "mkt": Side.MARKETING, "it": Side.IT, "other": Side.OTHER}
 _ALIASES = {
     "forget": "forget-me",

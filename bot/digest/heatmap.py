@@ -91,24 +91,17 @@ class Grid:
 
 
 class FollowUps(Protocol):
-    """Open actions and escalated gaps per channel (bot.nudges owns both; see `NO_FOLLOW_UPS`)."""
+    """Open actions per channel (bot.actions owns them; see `NO_FOLLOW_UPS`)."""
 
     async def open_actions(self, *, channel_ids: Sequence[int]) -> Mapping[int, Sequence[str]]:
         """Each channel's open actions, one line each as the digest shows them."""
         ...
 
-    async def escalated(self, *, channel_ids: Sequence[int]) -> Mapping[int, Sequence[str]]:
-        """Each channel's escalated gaps, by question id (trust, priority, …)."""
-        ...
-
 
 class NoFollowUps:
-    """No actions, nothing escalated: the default until bot.nudges provides them."""
+    """No actions: a digest built without the actions feature (tests of the grid alone)."""
 
     async def open_actions(self, *, channel_ids: Sequence[int]) -> Mapping[int, Sequence[str]]:
-        return {}
-
-    async def escalated(self, *, channel_ids: Sequence[int]) -> Mapping[int, Sequence[str]]:
         return {}
 
 

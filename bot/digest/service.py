@@ -12,6 +12,7 @@ from bot.digest.heatmap_chart import Picture, heatmap_png
 from bot.digest.home import home_card
 from bot.digest.views import digest_card, digest_sent, fitted, picture_budget
 from bot.domain import Actor, PersonRef, Side
+from bot.nudges.escalation import escalated
 from bot.nudges.service import NudgeService
 from bot.questions import Question, QuestionSet
 from bot.score.results import ResultService
@@ -50,7 +51,7 @@ class DigestService:
         )
         ids = [c.id for c in followed]
         actions = await self._follow_ups.open_actions(channel_ids=ids) if not live else {}
-        escalated = await self._follow_ups.escalated(channel_ids=ids) if not live else {}
+        escalated = {} if live else {c.id: self._escalated(reports[c.id]) for c in followed}
         return [
             DigestEntry(
                 self._deps.channel_label(c, or_id=True),
@@ -69,6 +70,14 @@ class DigestService:
             p.poll.id: self._results.question_set(p.poll).for_poll(p.poll.number)
             for p in report.points
         }
+
+    def _escalated(self, report: ScoreReport) -> tuple[str, ...]:
+        """The question ids of the channel's gaps wide for three pulses (the digest's flag)."""
+        return tuple(
+            qset.by_role(gap.role).id
+            for gap in escalated(self._closed_figures(report).values())
+            for qset in (self._results.question_set(report.points[-1].poll),)
+        )
 
     def _closed_figures(self, report: ScoreReport) -> dict[int, tuple[Figures, QuestionSet, int]]:
         return {

@@ -10,7 +10,7 @@ from typing import Literal
 from bot.domain import Side
 from bot.imperatives import IMPERATIVES, Imperative
 from bot.nudges.rules import PERSISTENT_PULSES, WIDE_GAP
-from bot.questions import QuestionSet
+from bot.questions import QuestionSet, Role
 from bot.score.scoring import Figures
 from bot.summary.readings import SideLevels, levels_of
 
@@ -30,7 +30,7 @@ class Escalation:
     #: the nudge metric of the gap ("trust_gap", "priority_gap_size")
     metric: str
     #: the question's role ("trust", "priority")
-    role: str
+    role: Role
     imperative_number: int
     lower: Side
     #: the pulse numbers, oldest first, and the gap (points, its size) in each

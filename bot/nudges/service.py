@@ -198,6 +198,23 @@ def candidates(
     return sorted(fired, key=lambda n: -n.severity)
 
 
+def next_best(
+    figures: Figures,
+    qset: QuestionSet,
+    poll_number: int,
+    *,
+    recent: set[str],
+    history: Mapping[int, Figures] | None = None,
+) -> Nudge | None:
+    """The nudge a summary offers (and "Not for us" offers next): the most urgent rule that
+    fires, a stronger one for a gap wide for three pulses (`history`: earlier published pulse
+    numbers to their figures, same question set), never one in `recent` (given or declined
+    within four weeks)."""
+    shown = [(f, qset, n) for n, f in (history or {}).items() if n < poll_number]
+    persistent = tuple(escalated([*shown, (figures, qset, poll_number)]))
+    return choose(candidates(figures, qset, poll_number, escalations=persistent), recent=recent)
+
+
 def choose(fired: list[Nudge], *, recent: set[str]) -> Nudge | None:
     """The most urgent nudge not given in the channel recently."""
     return next((n for n in fired if n.rule.id not in recent), None)
@@ -349,14 +366,21 @@ def pick(
     nudge = choose(fired, recent={r.nudge_id for r in earlier})
     if nudge is None:
         return Choice(None, followed, None, no_step(fired, earlier, numbers), persistent)
+    record = record_of(nudge, channel_id, poll, figures, qset, now=now)
+    return Choice(nudge, followed, record, None, persistent)
+
+
+def record_of(
+    nudge: Nudge, channel_id: int, poll: Poll, figures: Figures, qset: QuestionSet, *, now: datetime
+) -> NudgeRecord:
+    """The record of a nudge given for a poll: the measure its follow-up judges, and its value."""
     metric = nudge.rule.followed_metric
     value = METRICS[metric](figures, qset, poll.number)
     if value is None:
         metric, value = nudge.rule.metric, nudge.value
-    record = NudgeRecord(
+    return NudgeRecord(
         channel_id, poll.id, nudge.rule.id, nudge.rule.imperative, metric, value, now
     )
-    return Choice(nudge, followed, record, None, persistent)
 
 
 def no_step(

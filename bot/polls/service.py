@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot.actions.service import ActionService
 from bot.cards import Card
 from bot.channels.cadence import DEFAULT_SCHEDULE, closes_at, format_local
 from bot.channels.claims import CLOSE, Claim, Claims, Outcome, channel_step
@@ -51,6 +52,7 @@ class PollService:
         self._groups = groups
         self._refresh = Coalescer(deps.refresh_delay)
         self.summaries = SummaryService(deps, results)
+        self.actions = ActionService(deps, results)
         self._claims = Claims(deps.repo, deps.clock)
         self._known: dict[int, Poll] = {}
 

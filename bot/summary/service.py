@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.actions.model import ActionReport
 from bot.cards import Card
-from bot.domain import AnswerRecord, Channel, Poll, Side
+from bot.domain import ActionState, AnswerRecord, Channel, Poll, Side
 from bot.formatting import plural
 from bot.nudges.rules import REPEAT_DAYS
-from bot.nudges.service import pick
-from bot.ports import NativeCharts, NudgeRecord
+from bot.nudges.service import FollowUp, follow_up, pick, still_shown
+from bot.ports import ActionRecord, NativeCharts, NudgeRecord
 from bot.questions import QuestionSet
 from bot.score.disclosure import DisclosureGuard
 from bot.score.scoring import Figures, PollResult
@@ -61,11 +63,13 @@ def draft(
     k: int,
     now: datetime,
     not_separable: bool = False,
+    actions: Sequence[ActionRecord] = (),
 ) -> tuple[Summary, NudgeRecord | None]:
     """A closed poll's summary from what was read for it (pure), and the nudge to record.
 
     `report` holds the channel's polls up to this one; `nudges` its last four weeks' nudges;
-    `answers` the poll's answers, needed only when `needs_answers(result)`."""
+    `actions` its last four weeks' actions; `answers` the poll's answers, needed only when
+    `needs_answers(result)`."""
     series = tuple(p for p in report.points if p.poll.number <= poll.number and not p.poll.is_open)[
         -TREND_POLLS:
     ]
@@ -74,17 +78,7 @@ def draft(
     figures = point.result.figures
     if figures is None or figures.score is None:
         return base, None
-    numbers = {p.poll.id: p.poll.number for p in series}
-    history = {
-        p.poll.number: f
-        for p in series
-        if p.published and p.poll.number < poll.number and (f := p.result.figures) is not None
-    }
-    shown = {
-        p.poll.id: (f, qset, p.poll.number)  # the same set, as the nudge records assume
-        for p in series
-        if (f := p.result.figures) is not None
-    }
+    numbers, history, shown = _earlier(series, poll, qset)
     choice = pick(
         nudges,
         channel.id,
@@ -95,6 +89,11 @@ def draft(
         now=now,
         history=history,
         shown=shown,
+    )
+    reports = tuple(
+        _report(a, figures, qset, poll.number, numbers, history, shown, choice.follow_up)
+        for a in actions
+        if a.poll_id != poll.id and a.state in _REPORTED and a.created_at <= now
     )
     summary = Summary(
         poll,
@@ -108,8 +107,62 @@ def draft(
         tuple(_comparisons(figures, answers, qset, poll.number)),
         not_separable,
         choice.reason,
+        actions=reports,
     )
     return summary, choice.record
+
+
+def _earlier(
+    series: tuple[TrendPoint, ...], poll: Poll, qset: QuestionSet
+) -> tuple[dict[int, int], dict[int, Figures], dict[int, tuple[Figures, QuestionSet, int]]]:
+    """The series' poll numbers by poll id; the published figures before `poll` by number
+    (follow-up baselines, escalation); every figure by poll id as the k in force shows it."""
+    numbers = {p.poll.id: p.poll.number for p in series}
+    history = {
+        p.poll.number: f
+        for p in series
+        if p.published and p.poll.number < poll.number and (f := p.result.figures) is not None
+    }
+    shown = {
+        p.poll.id: (f, qset, p.poll.number)  # the same set, as the nudge records assume
+        for p in series
+        if (f := p.result.figures) is not None
+    }
+    return numbers, history, shown
+
+
+#: The actions a summary reports: taken on, and not (yet) set aside.
+_REPORTED = frozenset({ActionState.TAKEN, ActionState.NOT_YET, ActionState.DONE})
+
+
+def _report(
+    action: ActionRecord,
+    figures: Figures,
+    qset: QuestionSet,
+    number: int,
+    numbers: dict[int, int],
+    history: dict[int, Figures],
+    shown: dict[int, tuple[Figures, QuestionSet, int]],
+    followed: FollowUp | None,
+) -> ActionReport:
+    """An action as the summary reports it: judged against its baseline like a nudge, unless
+    it is the nudge the "Last nudge" line follows up already, or its figure is withheld."""
+    given_in = numbers.get(action.poll_id)
+    if followed is not None and (followed.rule.id, followed.given_in) == (
+        action.nudge_id,
+        given_in,
+    ):
+        return ActionReport(action, given_in, None, followed_above=True)
+    if not still_shown(action.nudge, shown):
+        return ActionReport(action, given_in, None)
+    judged = follow_up(action.nudge, figures, qset, number, given_in=given_in, history=history)
+    return ActionReport(action, given_in, judged)
+
+
+def _own(nudges: Sequence[NudgeRecord], summary: Summary) -> NudgeRecord | None:
+    """The nudge recorded when this summary was first built (it is being posted again)."""
+    rule = summary.nudge.rule.id if summary.nudge else None
+    return next((r for r in nudges if r.poll_id == summary.poll.id and r.nudge_id == rule), None)
 
 
 def needs_answers(result: PollResult) -> bool:
@@ -149,9 +202,9 @@ class SummaryService:
         qset = self._results.question_set(poll)
         not_separable = await self._guard.close(poll, qset, answers)
         now = deps.clock.now()
-        nudges = await deps.repo.nudges_since(
-            channel_id=channel.id, since=now - timedelta(days=REPEAT_DAYS)
-        )
+        since = now - timedelta(days=REPEAT_DAYS)
+        nudges = await deps.repo.nudges_since(channel_id=channel.id, since=since)
+        actions = await deps.repo.channel_actions(channel_id=channel.id, since=since)
         summary, record = draft(
             channel,
             poll,
@@ -163,11 +216,20 @@ class SummaryService:
             k=deps.k,
             now=now,
             not_separable=not_separable,
+            actions=actions,
         )
         if record is not None:
             await deps.repo.record_nudge(nudge=record)
             deps.telemetry.count("nudges", rule=record.nudge_id)
-        return summary
+        return await self._offer(summary, record or _own(nudges, summary))
+
+    async def _offer(self, summary: Summary, record: NudgeRecord | None) -> Summary:
+        """The summary with its next step offered as an action (the same one when posted
+        again), so its buttons name it."""
+        if summary.nudge is None or record is None:
+            return summary
+        action = await self._deps.repo.offer_action(nudge=record, text=summary.nudge.short)
+        return replace(summary, action_id=action.id)
 
     async def card(
         self, channel: Channel, poll: Poll, *, answers: list[AnswerRecord] | None = None

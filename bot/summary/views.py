@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.actions.model import ActionReport
+from bot.actions.views import action_buttons, action_line
 from bot.cards import (
     Attachment,
     Block,
@@ -66,6 +68,10 @@ class Summary:
     not_separable: bool = False
     #: why there is no next step, when `nudge` is None
     no_step: NoStep | None = None
+    #: the action the next step's buttons act on (None: no buttons)
+    action_id: int | None = None
+    #: the channel's actions taken on in the last four weeks, with their follow-ups
+    actions: tuple[ActionReport, ...] = ()
 
     @property
     def since(self) -> SincePrevious:
@@ -108,6 +114,7 @@ def summary_card(summary: Summary, *, chart: ChartFigures | None) -> Card:
         *_perception_section(summary),
         *_next_step_section(summary),
         *_follow_up_section(summary),
+        *_actions_section(summary),
         *_levels_section(summary),
         *_levers_section(summary),
         *_study_section(summary),
@@ -168,7 +175,8 @@ def _perception_section(summary: Summary) -> list[Block]:
 
 def _next_step_section(summary: Summary) -> list[Block]:
     if summary.nudge is not None:
-        return _nudge_blocks(summary.nudge)
+        buttons = [] if summary.action_id is None else [action_buttons(summary.action_id)]
+        return nudge_blocks(summary.nudge) + buttons
     if summary.no_step is not None:
         return [Text(f"**Next step:** {no_step_text(summary.no_step)}")]
     return []
@@ -176,6 +184,12 @@ def _next_step_section(summary: Summary) -> list[Block]:
 
 def _follow_up_section(summary: Summary) -> list[Block]:
     return [] if summary.follow_up is None else [Context(follow_up_text(summary.follow_up))]
+
+
+def _actions_section(summary: Summary) -> list[Block]:
+    if not summary.actions:
+        return []
+    return [Text("**Actions:**\n" + "\n".join(_action_lines(summary.actions)))]
 
 
 def _levels_section(summary: Summary) -> list[Block]:
@@ -285,7 +299,8 @@ def _level_fact(row: SideLevels, *, rotating: bool) -> tuple[str, str]:
     return label, levels_text(row.marketing, row.it)
 
 
-def _nudge_blocks(nudge: Nudge) -> list[Block]:
+def nudge_blocks(nudge: Nudge) -> list[Block]:
+    """A next step and why it was chosen (an escalation says so)."""
     stronger = "Stronger next step" if nudge.escalation is not None else "Next step"
     return [
         Text(f"**{stronger} — imperative {nudge.imperative.label}:** {nudge.action}"),
@@ -306,6 +321,16 @@ def no_step_text(why: NoStep) -> str:
         "none needed this week — no gap is a point or wider, no side's answer is at 3.0 or "
         "below, and the levers agree."
     )
+
+
+def _action_lines(reports: tuple[ActionReport, ...]) -> list[str]:
+    return ["• " + action_line(r, judged=_judged(r)) for r in reports]
+
+
+def _judged(report: ActionReport) -> str | None:
+    if report.followed_above:
+        return "its effect: see the last nudge's follow-up above"
+    return judgement(report.follow_up) if report.follow_up else None
 
 
 def _why(nudge: Nudge) -> str:
@@ -340,7 +365,13 @@ def follow_up_text(f: FollowUp) -> str:
     """Whether the measure the last nudge targeted moved the right way, and by how much. The
     printed change is the difference of the printed values, so the line always adds up."""
     where = f" (pulse #{f.given_in})" if f.given_in else ""
-    head = f"Last nudge{where}, imperative {f.imperative.label}: "
+    return f"Last nudge{where}, imperative {f.imperative.label}: " + judgement(f)
+
+
+def judgement(f: FollowUp) -> str:
+    """How a nudge's measure moved against its baseline: "no clear change yet" unless the move
+    is larger than chance."""
+    head = ""
     metric = f.metric
     if f.after is None:
         later = f" in pulse #{f.returns_in}" if f.returns_in else " when it is asked again"

@@ -253,6 +253,16 @@ class SlackMessenger:
         self._admins[key] = (now, verdict)
         return verdict
 
+    async def display_name(self, *, person: PersonRef) -> str | None:
+        """The name Slack shows for a person (display name, else real name), from users.info."""
+        response = await self._client.users_info(
+            token=await self._tokens.bot_token(person.workspace_id), user=person.user_id
+        )
+        user: dict[str, Any] = response.get("user") or {}
+        profile: dict[str, Any] = user.get("profile") or {}
+        name = profile.get("display_name") or user.get("real_name") or profile.get("real_name")
+        return str(name)[:100] if name else None
+
     async def publish_home(self, *, actor: Actor, card: Card) -> None:
         """Show the card as the person's App Home tab."""
         await self._client.views_publish(

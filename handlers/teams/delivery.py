@@ -64,7 +64,7 @@ class ReplyDelivery:
 
     async def submit(self, ctx: TurnContext, incoming: Incoming, reply: Reply) -> None:
         """An Action.Submit click, which arrives as a message and has no private answer path."""
-        if incoming.is_private:
+        if incoming.is_private or reply.visibility is Visibility.CHANNEL:
             await ctx.send_activity(message(reply.card))
         elif not await self._privately(incoming, reply.card):
             await ctx.send_activity(MessageFactory.text(NO_CHAT))

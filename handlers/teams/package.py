@@ -103,7 +103,7 @@ def _commands() -> list[dict[str, str]]:
         {
             "title": "pulse",
             "description": "pulse setup | now | close | pause | resume | "
-            "status | join marketing|it|other | digest | forget-me | help",
+            "status | join marketing|it|other | actions | digest | forget-me | help",
         },
         {
             "title": "pulse map",

@@ -60,7 +60,9 @@ async def test_the_digest_ranks_a_gap_held_for_three_pulses_above_one_weeks_drop
     assert [line.split("**")[1] for line in lines] == ["#web-launch", "#campaigns", "#data"]
     assert reference.score(bad) < reference.score(good)
     assert f"**#campaigns** · pulse #3: **{reference.score(bad)}/100** (" in lines[1]
-    assert ", a gap of 1.0+ for 3 pulses · trust IT 4.0 (−1.0) · priority both 5.0" in lines[0]
+    # held for three pulses, the trust gap is also flagged as escalated (bot.nudges.escalation)
+    assert ", a gap of 1.0+ for 3 pulses, ⚑ escalated: trust · trust IT 4.0 (−1.0)" in lines[0]
+    assert "priority both 5.0" in lines[0]
     assert "Next step (pulse #3): _" in lines[1]
     assert lines[2] == "**#data** · pulse #1: not enough answers yet (1 of 3 per side)."
     text = sent.card.text()

@@ -13,15 +13,24 @@ from pathlib import Path
 
 import pytest
 
-from bot.cards import Actions, Card, Select
+from bot.actions.model import DONE
+from bot.cards import Card
 from bot.channels.steps import StepRunner
 from bot.core import Core
 from bot.domain import ChannelRef, Destination, PersonRef
+from bot.polls.action_values import VOTE
 from server.scheduler import Scheduler
 from storage.engine import create_engine
 from storage.migrate import migrate
 from storage.repository import SqlRepository
-from tests.support.chat import PLATFORM, Chat, RecordingMessenger, Sent, deps_for_tests
+from tests.support.chat import (
+    PLATFORM,
+    Chat,
+    RecordingMessenger,
+    Sent,
+    deps_for_tests,
+    poll_actions,
+)
 from tests.support.clock import FakeClock
 from tests.support.db import database
 
@@ -34,11 +43,15 @@ class PlatformDown(Exception):
 
 
 def kind_of(to: Destination, card: Card) -> str:
-    """poll / summary (in the channel), reminder / digest (direct): told apart by buttons."""
-    interactive = any(isinstance(b, Actions | Select) for b in card.blocks)
+    """poll / summary (in the channel), reminder / ask / digest (direct): told apart by their
+    buttons (a poll's and a reminder's vote, an action owner's "Done?", none in a digest; a
+    summary's next step carries action buttons)."""
+    actions = {a for a, _ in poll_actions(card)}
     if isinstance(to, ChannelRef):
-        return "poll" if interactive else "summary"
-    return "reminder" if interactive else "digest"
+        return "poll" if VOTE in actions else "summary"
+    if VOTE in actions:
+        return "reminder"
+    return "ask" if DONE in actions else "digest"
 
 
 def is_summary(to: Destination, card: Card) -> bool:

@@ -222,3 +222,29 @@ async def test_what_a_person_reads_has_no_raw_payloads_cut_names_or_doubled_titl
             ink = await image.evaluate(_INK_IN_TITLE_BAND, TITLE_BAND)
             assert ink == 0, f"the chart draws its title again in the picture ({ink} px of ink)"
     assert errors == []
+
+
+async def test_take_on_the_next_step_and_see_it_reported(demo: Demo, browser: Browser) -> None:
+    page, errors = await open_page(browser, demo)
+    slack = page.locator("#slack-messages")
+    poll = slack.locator("article.message").filter(has_text="Weekly pulse #2").last
+    rows = poll.locator(".bk-actions")
+    # Maya answers trust, priority and the rotating question (rows 0, 1, 3; 2 is the lever):
+    # marketing reaches k on them, and the rotating question's low level fires a next step
+    for count, row in enumerate((0, 1, 3), start=1):
+        await rows.nth(row).get_by_role("button", name="1", exact=True).click()
+        answered = slack.locator(".ephemeral").filter(has_text="Got it:")
+        await expect(answered).to_have_count(count, timeout=WAIT_MS)
+    await page.click("#close-now")  # this week's summary, whose next step nobody took on yet
+    summary = slack.locator("article.message").filter(has_text=re.compile(r"Pulse #2 in .*/100"))
+    await expect(summary).to_have_count(1, timeout=WAIT_MS)
+    await summary.get_by_role("button", name="We'll try this", exact=True).click()
+    taken = slack.locator("article.message").filter(has_text="Maya will try this:")
+    await expect(taken).to_have_count(1, timeout=WAIT_MS)
+
+    await page.fill("#slack-input", "/pulse actions")
+    await page.press("#slack-input", "Enter")
+    listed = slack.locator(".ephemeral").filter(has_text="You: /pulse actions")
+    await expect(listed).to_contain_text("(pulse #2) · Maya · taken on", timeout=WAIT_MS)
+    await expect(listed).to_contain_text("(pulse #1) · Priya · taken on")
+    assert errors == []

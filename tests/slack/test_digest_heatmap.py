@@ -87,7 +87,8 @@ async def test_digest_now_over_signed_http_sends_the_heatmap_and_its_cells(
     text = message_text(message)
     assert "**" not in text  # Slack's own bold, not the neutral markdown
     assert "*#campaigns* · pulse #3: *" in text
-    assert "a gap of 1.0+ for 3 pulses · trust IT 4.0 (−1.0) · priority both 4.0" in text
+    assert "a gap of 1.0+ for 3 pulses, ⚑ escalated: trust · trust IT 4.0 (−1.0) ⚑" in text
+    assert "priority both 4.0" in text
     # Asked but not answered (the lever, the mirror): withheld with each question's own count.
     assert (
         "levers not enough answers (0 of 3) · perception gap not enough answers (0 of 3) · " in text

@@ -29,6 +29,7 @@ TABLES = {
     "step_claim",
     "step_delivery",
     "nudge",
+    "action",
 }
 
 

@@ -70,7 +70,8 @@ async def test_digest_now_in_teams_carries_the_heatmap_inline(
     message = the_digest(boss)
     assert_heatmap_inline(message)
     assert "**campaigns** · pulse #3: **" in message.text  # no Slack "#" before the name
-    assert "a gap of 1.0+ for 3 pulses · trust IT 4.0 (−1.0) · priority both 4.0" in message.text
+    assert "a gap of 1.0+ for 3 pulses, ⚑ escalated: trust · trust IT 4.0 (−1.0) ⚑" in message.text
+    assert "priority both 4.0" in message.text
     card_checker.assert_valid(message.cards)
 
 

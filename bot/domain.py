@@ -90,7 +90,7 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class ClickOrigin:
-    """Where and when a click was made, as the verified request says (DESIGN.md "Who may
+    """Where and when a click was made, as the verified request says (docs/design.md "Who may
     vote"): the platform and workspace (or tenant) that Slack signed or Teams authenticated,
     the conversation clicked in, whether that conversation is the person's direct messages
     with the bot, and the platform's own time of the click (None when it gave none)."""

@@ -1,4 +1,4 @@
-"""Settings from the environment (DESIGN.md's runtime contract), validated once at start-up."""
+"""Settings from the environment (docs/design.md's runtime contract), validated once at start-up."""
 
 from __future__ import annotations
 

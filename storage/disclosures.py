@@ -75,7 +75,7 @@ class SqlDisclosures(RepositoryBase):
 
 async def forget_fingerprints(conn: Any, *, respondent: str) -> None:
     """In the forget-me transaction: the guard's fingerprints of the person's answers to
-    open polls go at once (DESIGN.md, Privacy), not when those polls close. Only polls the
+    open polls go at once (docs/design.md, Privacy), not when those polls close. Only polls the
     person answered can hold them: fingerprints are taken from stored answers."""
     answered = select(ANSWER.c.poll_id).where(ANSWER.c.respondent == respondent).distinct()
     rows = (await conn.execute(select(DISCLOSURE).where(DISCLOSURE.c.poll_id.in_(answered)))).all()

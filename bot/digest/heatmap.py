@@ -22,7 +22,7 @@ from bot.summary.readings import on_scale
 
 #: rows drawn and listed; Slack caps a message at 50 blocks, and a picture of more is unreadable
 MAX_ROWS = 40
-#: pulses a gap must last to rank a channel (DESIGN.md, Cadence)
+#: pulses a gap must last to rank a channel (docs/design.md, Cadence)
 PERSIST_PULSES = 3
 #: a gap smaller than this (on the 1–5 scale) reads as level: "both 3.4"
 LEVEL = 0.05

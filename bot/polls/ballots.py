@@ -1,4 +1,4 @@
-"""Who may vote where, and which of two clicks counts (DESIGN.md "Privacy → Who may vote").
+"""Who may vote where, and which of two clicks counts (docs/design.md "Privacy → Who may vote").
 
 Pure rules: the store applies them inside the vote batch, to the poll's place as it reads it
 with the poll's lock, so checking a click costs no round trip of its own.

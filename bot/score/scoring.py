@@ -1,4 +1,4 @@
-"""The alignment score, per-imperative scores, side levels and gaps, exactly as DESIGN.md defines.
+"""The alignment score, per-imperative scores, side levels and gaps, exactly as docs/design.md defines.
 
 All arithmetic is done on `Fraction`s so that "round half up" is exact: 62.5 rounds to 63 and no
 float error can turn 14.5 into 14.499999. The privacy threshold k is counted per figure: a
@@ -273,7 +273,7 @@ class PollResult:
 
     def count(self, question_id: str) -> tuple[int, int]:
         """(marketing, IT) answers to one question; for an old result without per-question
-        counts, its per-side respondent counts stand in (DESIGN.md, Privacy)."""
+        counts, its per-side respondent counts stand in (docs/design.md, Privacy)."""
         counts = self.counts
         if counts is None:
             p = self.participation

@@ -413,7 +413,7 @@ def judgement(f: FollowUp) -> str:
 def withheld_card(summary: Summary) -> Card:
     """The summary of a pulse below the privacy threshold: counts and how to get figures."""
     p, k, poll = summary.result.participation, summary.k, summary.poll
-    # DESIGN.md's one wording for withheld figures, everywhere; n is counted per question
+    # docs/design.md's one wording for withheld figures, everywhere; n is counted per question
     n_m, n_it = summary.result.closest()
     headline = f"Pulse #{poll.number}{_where(summary)} closed: {not_enough_text(n_m, n_it, k)}"
     missing = [

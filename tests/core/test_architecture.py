@@ -1,4 +1,4 @@
-"""DESIGN.md's rules: the core (bot/) imports no platform, web, ORM or scheduler library and
+"""docs/design.md's rules: the core (bot/) imports no platform, web, ORM or scheduler library and
 nothing from handlers/, storage/, server/ or demo/, with no exemption; and no module of the
 project imports itself back through others (type-only imports included)."""
 

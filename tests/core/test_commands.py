@@ -1,4 +1,4 @@
-"""Command parsing: every word of DESIGN.md, exact error messages, hostile text."""
+"""Command parsing: every word of docs/design.md, exact error messages, hostile text."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Question sets are versioned data: the default matches DESIGN.md; custom sets are validated."""
+"""Question sets are versioned data: the default matches docs/design.md; custom sets are validated."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The alignment score, pinned to DESIGN.md's formula with worked examples and properties."""
+"""The alignment score, pinned to docs/design.md's formula with worked examples and properties."""
 
 from __future__ import annotations
 
@@ -428,7 +428,7 @@ def test_a_stored_result_without_a_score_is_read_to_tell() -> None:
     assert not stored.published and stored.count("trust") == (5, 0)
 
 
-# --- formula 2's properties (DESIGN.md "Properties") -------------------------------------------
+# --- formula 2's properties (docs/design.md "Properties") -------------------------------------------
 
 
 def _raise_one(records: list[AnswerRecord], index: int) -> list[AnswerRecord] | None:

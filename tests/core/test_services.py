@@ -40,7 +40,7 @@ async def test_a_whole_week(chat: Chat, clock: FakeClock) -> None:
     actions = poll_actions(poll_card)
     assert len(actions) == 5 + 5 + 6 + 5 + 5 and {a for a, _ in actions} == {VOTE}
     kinds = [type(b).__name__ for b in poll_card.blocks if isinstance(b, Actions | Select)]
-    assert kinds == ["Actions", "Actions", "Select", "Actions", "Actions"]  # DESIGN.md's order
+    assert kinds == ["Actions", "Actions", "Select", "Actions", "Actions"]  # docs/design.md's order
 
     plan = {"trust": ("5", "4"), "priority": ("4", "2"), "imperative_1": ("4", "4")}
     for person in m:

@@ -1,4 +1,4 @@
-"""Who may vote, in Slack (DESIGN.md "Privacy → Who may vote"), black-box over signed HTTP to
+"""Who may vote, in Slack (docs/design.md "Privacy → Who may vote"), black-box over signed HTTP to
 the real server: a click counts only from the poll's own channel or from the reminder the bot
 sent that person, only in the poll's workspace and platform, and an older click replayed
 later never undoes a newer answer."""

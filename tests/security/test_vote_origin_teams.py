@@ -1,4 +1,4 @@
-"""Who may vote, in Teams (DESIGN.md "Privacy → Who may vote"), through the real Bot Framework
+"""Who may vote, in Teams (docs/design.md "Privacy → Who may vote"), through the real Bot Framework
 adapter over HTTP: card clicks count only from the poll's channel or the reminder the bot
 sent that person, and the later click by the activity's timestamp wins."""
 

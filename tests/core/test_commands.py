@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.cards import command
 from bot.commands.parsing import (
     Alignment,
     Digest,
@@ -80,10 +81,11 @@ def test_setup_says_exactly_what_is_wrong(text: str, fragment: str) -> None:
         (
             "map @it-team",
             Invalid(
-                "Name a group and a side, e.g. `pulse map @it-team it` (got “@it-team”). `pulse groups` lists the groups already mapped."
+                f"Name a group and a side, e.g. `{command('pulse map @it-team it')}` (got “@it-team”). "
+                f"`{command('pulse groups')}` lists the groups already mapped."
             ),
         ),
-        ("unmap", Invalid("Say which group to unmap: `pulse unmap @it-team`.")),
+        ("unmap", Invalid(f"Say which group to unmap: `{command('pulse unmap @it-team')}`.")),
     ],
 )
 def test_pulse_words(text: str, expected: object) -> None:

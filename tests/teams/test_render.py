@@ -71,9 +71,9 @@ def test_the_poll_is_one_action_set_per_question_in_order(card_checker: CardChec
 
 def test_every_core_view_is_a_valid_teams_card(card_checker: CardChecker) -> None:
     views = [
-        help_card(prefix="", reason="I didn't catch that."),
+        help_card(reason="I didn't catch that."),
         explain_card(k=5),
-        choose_side(kept=True, prefix=""),
+        choose_side(kept=True),
         poll_card(a_poll(3), default_question_set(), answered=0, timezone="Europe/Berlin"),
     ]
     card_checker.assert_valid([adaptive_card(v) for v in views])

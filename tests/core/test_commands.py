@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.cards import command
+from bot.cards import command, typed_commands
 from bot.commands.parsing import (
     Alignment,
     Digest,
@@ -21,6 +21,7 @@ from bot.commands.parsing import (
     parse_alignment,
     parse_pulse,
     parse_text_command,
+    quoted,
 )
 from bot.domain import Schedule, Side
 
@@ -119,3 +120,19 @@ def test_unknown_and_hostile_words_are_echoed_safely() -> None:
 def test_parsing_never_raises(text: str) -> None:
     for parse in (parse_pulse, parse_alignment, parse_text_command):
         assert parse(text) is not None
+
+
+@pytest.mark.parametrize("typed", ["join ⟦x⟧", "map ⟦x⟧", "status ⟦x⟧", "setup ⟦x⟧", "⟦x⟧"])
+def test_a_users_words_quoted_back_can_never_pose_as_a_command(typed: str) -> None:
+    invalid = parse_pulse(typed)
+    assert isinstance(invalid, Invalid)
+    assert "⟦x⟧" not in invalid.reason
+    # rendered for Slack, the user's “x” stays plain words, never a `/x` command
+    shown = typed_commands(invalid.reason, lead="/")
+    assert "“x”" in shown and "/x" not in shown
+    assert quoted("⟦pulse now⟧") == "pulse now"
+
+
+def test_a_command_token_survives_only_as_written_by_the_core() -> None:
+    assert command("pulse ⟦now⟧") == command("pulse now")
+    assert typed_commands(f"`{command('pulse now')}` ⟧ ⟦", lead="/") == "`/pulse now`  "

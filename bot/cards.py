@@ -1,14 +1,43 @@
 """Neutral cards: what the core wants to show, rendered natively by each platform adapter.
 
 Text uses a small markdown subset every renderer understands: ``**bold**``, ``_italic_``,
-`` `code` ``, ``[label](url)`` and line breaks. Actions carry an opaque ``value`` string that
+`` `code` ``, ``[label](url)`` and line breaks, plus a command written with `command` (a neutral
+token each platform renders in the form its people type it: `/pulse join it` in Slack, `pulse
+join it` in Teams). Actions carry an opaque ``value`` string that
 only the core parses (see `bot.polls.action_values`), so renderers never interpret product semantics.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
+
+#: brackets of a neutral command token; they never reach a platform (renderers replace them)
+#: and user text quoted back in a card is stripped of them (`plain_words`)
+COMMAND_OPEN, COMMAND_CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧
+_COMMAND = re.compile(f"{COMMAND_OPEN}([^{COMMAND_OPEN}{COMMAND_CLOSE}\n]*){COMMAND_CLOSE}")
+_MARKERS = re.compile(f"[{COMMAND_OPEN}{COMMAND_CLOSE}]")
+#: how the slash-command platform writes a command, and how `Card.text` shows one
+SLASH = "/"
+
+
+def command(words: str) -> str:
+    """A command as a neutral token (`command("pulse join it")`); write it inside backticks for
+    code formatting. Each renderer turns it into the platform's form with `typed_commands`."""
+    return f"{COMMAND_OPEN}{plain_words(words)}{COMMAND_CLOSE}"
+
+
+def typed_commands(text: str, *, lead: str) -> str:
+    """`text` with each command token as people type it on a platform: `lead` (Slack's "/",
+    Teams' "") before its words; a stray bracket is dropped, so no token ever leaks."""
+    return _MARKERS.sub("", _COMMAND.sub(lambda m: lead + m.group(1), text))
+
+
+def plain_words(text: str) -> str:
+    """`text` unable to pose as a command token: the token's brackets removed (for user text
+    quoted back in a card)."""
+    return _MARKERS.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +167,8 @@ class Card:
     attachments: tuple[Attachment, ...] = field(default=())
 
     def text(self) -> str:
-        """All visible text, for logs, transcripts and privacy checks in tests."""
+        """All visible text, for logs, transcripts and privacy checks in tests; commands in the
+        slash form, as the documentation writes them."""
         parts: list[str] = [self.summary]
         for b in self.blocks:
             match b:
@@ -154,7 +184,7 @@ class Card:
                     parts.append(" ".join(f"[{x.label}]" for x in buttons))
                 case Select(placeholder=p, options=opts):
                     parts.append(f"[{p}: " + " | ".join(o.label for o in opts) + "]")
-        return "\n".join(parts)
+        return typed_commands("\n".join(parts), lead=SLASH)
 
 
 def simple(text: str, *, heading: str | None = None) -> Card:

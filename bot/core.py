@@ -72,7 +72,6 @@ class Core:
         text: str,
         name: Literal["alignment", "pulse"] | None = None,
         channel_name: str = "",
-        prefix: str = "/",
     ) -> Reply:
         """A slash command (`name` given) or a command typed as a message (`name` None)."""
         parsed: Command
@@ -85,19 +84,17 @@ class Core:
 
         async def run() -> Reply:
             resolved = await self.channels.resolve(channel, name=channel_name)
-            return await self.dispatcher.run(actor, resolved, parsed, prefix=prefix)
+            return await self.dispatcher.run(actor, resolved, parsed)
 
         return await self._guard(f"command {type(parsed).__name__}", run)
 
-    async def action(
-        self, *, actor: Actor, action: str, value: str, origin: ClickOrigin, prefix: str = "/"
-    ) -> Reply:
+    async def action(self, *, actor: Actor, action: str, value: str, origin: ClickOrigin) -> Reply:
         """A click on a button or a choice in a select that the core rendered, made where
         `origin` says (a vote counts only from where its poll lives)."""
 
         async def run() -> Reply:
             if action == VOTE:
-                return await self.polls.vote(actor, value, origin=origin, prefix=prefix)
+                return await self.polls.vote(actor, value, origin=origin)
             if action in ACTION_WORDS:
                 return await self.actions.click(actor, action, value, origin=origin)
             side = parse_join(value) if action == JOIN else None
@@ -107,10 +104,10 @@ class Core:
 
         return await self._guard(f"action {action[:20]!r}", run)
 
-    async def home(self, *, actor: Actor, prefix: str = "/") -> Card:
+    async def home(self, *, actor: Actor) -> Card:
         async def run() -> Reply:
             side = await self.people.side_of(actor)
-            return Reply(await self.digests.home(actor, side=side, prefix=prefix))
+            return Reply(await self.digests.home(actor, side=side))
 
         return (await self._guard("home", run)).card
 

@@ -215,7 +215,7 @@ class ActionService:
         deps.telemetry.count("steps", step="ask", outcome="done")
         return sent
 
-    async def listing(self, channel: Channel, *, prefix: str) -> Card:
+    async def listing(self, channel: Channel) -> Card:
         """`pulse actions`: the channel's recent actions, newest first, with their follow-ups."""
         deps = self._deps
         actions = await deps.repo.channel_actions(
@@ -223,7 +223,7 @@ class ActionService:
         )
         report = await self._results.report(channel, polls=TREND_POLLS, closed_only=True)
         lines = [self._line(a, report) for a in reversed(actions[-LISTED:])]
-        return views.listing(lines, channel_label=deps.channel_label(channel), prefix=prefix)
+        return views.listing(lines, channel_label=deps.channel_label(channel))
 
     def _line(self, action: ActionRecord, report: ScoreReport) -> str:
         numbers = {p.poll.id: p.poll.number for p in report.points}

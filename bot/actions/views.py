@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions.model import DECLINE, DONE, NOT_YET, TAKE, ActionReport
-from bot.cards import Actions, Block, Button, Card, Context, Heading, Text, simple
+from bot.cards import Actions, Block, Button, Card, Context, Heading, Text, command, simple
 from bot.domain import ActionState
 
 #: what a channel's announcement calls someone whose platform gave no name
@@ -122,12 +122,12 @@ def action_line(report: ActionReport, *, judged: str | None) -> str:
     return line + (f" — {judged}" if judged else "")
 
 
-def listing(lines: Sequence[str], *, channel_label: str, prefix: str) -> Card:
+def listing(lines: Sequence[str], *, channel_label: str) -> Card:
     where = f" in {channel_label}" if channel_label else ""
     if not lines:
         return simple(
             f"No actions{where} yet. When a summary suggests a next step, click “We'll try "
-            f"this” to take it on, or “Not for us” for another one ({prefix}pulse help)."
+            f"this” to take it on, or “Not for us” for another one ({command('pulse help')})."
         )
     return Card(
         summary=f"Actions{where}: {len(lines)}",

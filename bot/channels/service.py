@@ -36,19 +36,17 @@ class ChannelService:
     async def resolve(self, ref: ChannelRef, *, name: str = "") -> Channel:
         return await self._channels.ensure_channel(ref=ref, name=name)
 
-    async def admin_refusal(
-        self, actor: Actor, channel: Channel, word: str, *, prefix: str
-    ) -> Card | None:
+    async def admin_refusal(self, actor: Actor, channel: Channel, word: str) -> Card | None:
         """Why the actor may not run the admin command `word` here, or None when they may."""
         if word in WORKSPACE_WORDS:
             # These change sides across the whole workspace, so owning a channel is not enough.
             if await self.is_workspace_admin(actor):
                 return None
             platform_admins = self.platform_admins(actor.platform)
-            return views.workspace_admin_only(word, prefix=prefix, platform_admins=platform_admins)
+            return views.workspace_admin_only(word, platform_admins=platform_admins)
         if await self.is_admin(actor, channel):
             return None
-        return views.admin_only(word, prefix=prefix)
+        return views.admin_only(word)
 
     async def is_admin(self, actor: Actor, channel: Channel) -> bool:
         """Channel admins: whoever first set the channel up (anyone, until someone has), and
@@ -72,9 +70,7 @@ class ChannelService:
         """Whether the platform itself names workspace admins (else only BRIDGEPULSE_ADMINS)."""
         return isinstance(self._deps.messengers.get(platform), WorkspaceAdmins)
 
-    async def setup(
-        self, actor: Actor, channel: Channel, schedule: Schedule, *, prefix: str
-    ) -> Card:
+    async def setup(self, actor: Actor, channel: Channel, schedule: Schedule) -> Card:
         deps = self._deps
         updated = await self._channels.configure_channel(
             channel_id=channel.id,
@@ -90,7 +86,6 @@ class ChannelService:
             schedule,
             first_open=first_open,
             open_poll=open_poll,
-            prefix=prefix,
         )
 
     async def claim(self, actor: Actor, channel: Channel) -> Channel:
@@ -101,44 +96,44 @@ class ChannelService:
             channel_id=channel.id, schedule=None, owner_user_id=actor.user_id
         )
 
-    async def open_now(self, actor: Actor, channel: Channel, *, prefix: str) -> Card:
+    async def open_now(self, actor: Actor, channel: Channel) -> Card:
         """`pulse now`: open a poll outside the schedule (its own period, so it never takes a
         scheduled one's place); the actor claims a channel nobody owns yet."""
         channel = await self.claim(actor, channel)
         now = self._deps.clock.now()
         poll, opened = await self._poll_service.open(channel, period=f"manual-{now.isoformat()}")
         if poll is None:
-            return views.nothing_open(prefix=prefix)
+            return views.nothing_open()
         zone = channel.schedule.timezone if channel.schedule else "UTC"
         if opened:
             return views.opened(poll, timezone=zone)
         return views.already_open(poll, timezone=zone)
 
-    async def close_now(self, channel: Channel, *, prefix: str) -> Card:
+    async def close_now(self, channel: Channel) -> Card:
         """`pulse close`: close the channel's open poll and post its summary."""
         open_poll = await self._polls.open_poll(channel_id=channel.id)
         if open_poll is None or not await self._poll_service.close(open_poll):
-            return views.nothing_open(prefix=prefix)
+            return views.nothing_open()
         return views.closed_now(open_poll)
 
-    async def pause(self, channel: Channel, *, prefix: str) -> Card:
+    async def pause(self, channel: Channel) -> Card:
         if channel.paused:
-            return views.paused(already=True, prefix=prefix)
+            return views.paused(already=True)
         updated = await self._channels.set_paused(channel_id=channel.id, paused=True)
         self._deps.schedule_listener.schedule_changed(updated)
-        return views.paused(already=False, prefix=prefix)
+        return views.paused(already=False)
 
-    async def resume(self, channel: Channel, *, prefix: str) -> Card:
+    async def resume(self, channel: Channel) -> Card:
         if channel.schedule is None:
-            return views.resumed(None, first_open=None, prefix=prefix)
+            return views.resumed(None, first_open=None)
         updated = await self._channels.set_paused(channel_id=channel.id, paused=False)
         # Like setup, resuming never opens a poll whose time passed while paused.
         first_open = next_open(channel.schedule, self._deps.clock.now())
         await self._schedule.set_next_open(channel_id=channel.id, at=first_open)
         self._deps.schedule_listener.schedule_changed(updated)
-        return views.resumed(channel.schedule, first_open=first_open, prefix=prefix)
+        return views.resumed(channel.schedule, first_open=first_open)
 
-    async def status(self, channel: Channel, *, prefix: str) -> Card:
+    async def status(self, channel: Channel) -> Card:
         deps = self._deps
         open_poll = await self._polls.open_poll(channel_id=channel.id)
         participation = (
@@ -166,5 +161,4 @@ class ChannelService:
             readiness=ready,
             now=deps.clock.now(),
             k=deps.k,
-            prefix=prefix,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.cards import Card, Context, Facts, Heading, Text, simple
+from bot.cards import Card, Context, Facts, Heading, Text, command, simple
 from bot.channels.cadence import describe, format_local, next_open
 from bot.channels.readiness import Readiness
 from bot.domain import Channel, Poll, Schedule, Side
@@ -22,12 +22,13 @@ def status_card(
     readiness: Readiness | None = None,
     now: datetime,
     k: int,
-    prefix: str,
 ) -> Card:
     zone = channel.schedule.timezone if channel.schedule else "UTC"
     facts: list[tuple[str, str]] = []
     if channel.schedule is None:
-        facts.append(("Schedule", f"not set up — `{prefix}pulse setup` turns on the weekly pulse"))
+        facts.append(
+            ("Schedule", f"not set up — `{command('pulse setup')}` turns on the weekly pulse")
+        )
     else:
         state = " (paused)" if channel.paused else ""
         facts.append(("Schedule", describe(channel.schedule) + state))
@@ -47,12 +48,12 @@ def status_card(
         blocks=(
             Heading(f"BridgePulse in {name}"),
             Facts(tuple(facts)),
-            Context(figures_note(readiness, k=k, prefix=prefix)),
+            Context(figures_note(readiness, k=k)),
         ),
     )
 
 
-def figures_note(readiness: Readiness | None, *, k: int, prefix: str) -> str:
+def figures_note(readiness: Readiness | None, *, k: int) -> str:
     """Why figures are, or are not yet, there: what is true of the open pulse right now."""
     if readiness is None:
         return f"Counts only — a pulse shows figures once marketing and IT each have {k} answers."
@@ -75,7 +76,7 @@ def figures_note(readiness: Readiness | None, *, k: int, prefix: str) -> str:
         )
     else:
         sentences.append(
-            f"`{prefix}alignment` shows the figures so far (from the first "
+            f"`{command('alignment')}` shows the figures so far (from the first "
             f"{readiness.shown.marketing} marketing and {readiness.shown.it} IT answers)."
         )
     return " ".join(sentences)
@@ -90,9 +91,7 @@ def _name(side: Side) -> str:
     return "IT" if side is Side.IT else side.value
 
 
-def setup_done(
-    schedule: Schedule, *, first_open: datetime, open_poll: Poll | None, prefix: str
-) -> Card:
+def setup_done(schedule: Schedule, *, first_open: datetime, open_poll: Poll | None) -> Card:
     text = (
         f"Weekly pulse is on: {describe(schedule)}. The first pulse opens "
         f"{format_local(first_open, schedule.timezone)}."
@@ -100,24 +99,24 @@ def setup_done(
     extra = (
         f"Pulse #{open_poll.number} is already open and keeps its closing time."
         if open_poll
-        else f"Want one right away? `{prefix}pulse now` opens a pulse now."
+        else f"Want one right away? `{command('pulse now')}` opens a pulse now."
     )
     return Card(summary=text, blocks=(Text(f"✅ {text}"), Context(extra)))
 
 
-def paused(*, already: bool, prefix: str) -> Card:
+def paused(*, already: bool) -> Card:
     text = (
         "The weekly pulse was already paused."
         if already
-        else f"Paused: no new pulses will open here until `{prefix}pulse resume`. An open pulse stays "
+        else f"Paused: no new pulses will open here until `{command('pulse resume')}`. An open pulse stays "
         "open until it closes."
     )
     return simple(text)
 
 
-def resumed(schedule: Schedule | None, *, first_open: datetime | None, prefix: str) -> Card:
+def resumed(schedule: Schedule | None, *, first_open: datetime | None) -> Card:
     if schedule is None or first_open is None:
-        text = f"There is no schedule to resume here yet: `{prefix}pulse setup` creates one."
+        text = f"There is no schedule to resume here yet: `{command('pulse setup')}` creates one."
     else:
         text = (
             f"Resumed: {describe(schedule)}. Next pulse "
@@ -126,16 +125,16 @@ def resumed(schedule: Schedule | None, *, first_open: datetime | None, prefix: s
     return simple(text)
 
 
-def admin_only(word: str, *, prefix: str) -> Card:
+def admin_only(word: str) -> Card:
     text = (
-        f"`{prefix}pulse {word}` is for this channel's BridgePulse admins (whoever set it up, "
+        f"`{command(f'pulse {word}')}` is for this channel's BridgePulse admins (whoever set it up, "
         "and workspace admins). Ask one of them, or use "
-        f"`{prefix}pulse status` to see the schedule."
+        f"`{command('pulse status')}` to see the schedule."
     )
     return simple(text)
 
 
-def workspace_admin_only(word: str, *, prefix: str, platform_admins: bool) -> Card:
+def workspace_admin_only(word: str, *, platform_admins: bool) -> Card:
     """The refusal of a workspace-wide command: who may run it, and that nothing changed."""
     who = (
         "a workspace admin or owner, or someone named in BridgePulse's BRIDGEPULSE_ADMINS"
@@ -144,7 +143,7 @@ def workspace_admin_only(word: str, *, prefix: str, platform_admins: bool) -> Ca
         "not tell BridgePulse who its admins are)"
     )
     return simple(
-        f"`{prefix}pulse {word}` changes sides for the whole workspace, so only {who} may use "
+        f"`{command(f'pulse {word}')}` changes sides for the whole workspace, so only {who} may use "
         "it; nothing changed."
     )
 
@@ -162,8 +161,8 @@ def opened(poll: Poll, *, timezone: str) -> Card:
     return simple(text)
 
 
-def nothing_open(*, prefix: str) -> Card:
-    text = f"There is no open pulse here to close. `{prefix}pulse now` opens one."
+def nothing_open() -> Card:
+    text = f"There is no open pulse here to close. `{command('pulse now')}` opens one."
     return simple(text)
 
 

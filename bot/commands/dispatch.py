@@ -50,57 +50,55 @@ class Dispatcher:
         self._groups = groups
         self._actions = actions
 
-    async def run(self, actor: Actor, channel: Channel, command: Command, *, prefix: str) -> Reply:
+    async def run(self, actor: Actor, channel: Channel, command: Command) -> Reply:
         word = _admin_word(command)
         if word is not None:
-            refused = await self._channels.admin_refusal(actor, channel, word, prefix=prefix)
+            refused = await self._channels.admin_refusal(actor, channel, word)
             if refused is not None:
                 return Reply(refused)
-            return await self._admin(actor, channel, command, prefix=prefix)
+            return await self._admin(actor, channel, command)
         match command:
             case Invalid(reason=reason):
-                return Reply(help_card(prefix=prefix, reason=reason or _unknown()))
+                return Reply(help_card(reason=reason or _unknown()))
             case Alignment(explain=True):
-                return Reply(explain_card(k=self._deps.k, prefix=prefix))
+                return Reply(explain_card(k=self._deps.k))
             case Alignment():
-                return Reply(await self._results.alignment(channel, prefix=prefix))
+                return Reply(await self._results.alignment(channel))
             case Join(side=side):
                 return Reply(await self._people.join(actor, side))
             case Digest(action="now"):
-                return Reply(await self._digests.send_now(actor, prefix=prefix))
+                return Reply(await self._digests.send_now(actor))
             case Digest(action=action):
                 return Reply(await self._people.subscribe(actor, on=action == "on"))
             case Simple(word="forget-me"):
                 return Reply(await self._people.forget(actor))
             case Simple(word="status"):
-                return Reply(await self._channels.status(channel, prefix=prefix))
+                return Reply(await self._channels.status(channel))
             case Simple(word="groups"):
-                return Reply(await self._groups.listing(channel, prefix=prefix))
+                return Reply(await self._groups.listing(channel))
             case Simple(word="actions"):
-                return Reply(await self._actions.listing(channel, prefix=prefix))
-        return Reply(help_card(prefix=prefix))
+                return Reply(await self._actions.listing(channel))
+        return Reply(help_card())
 
-    async def _admin(
-        self, actor: Actor, channel: Channel, command: Command, *, prefix: str
-    ) -> Reply:
+    async def _admin(self, actor: Actor, channel: Channel, command: Command) -> Reply:
         match command:
             case Setup(schedule=schedule):
-                return Reply(await self._channels.setup(actor, channel, schedule, prefix=prefix))
+                return Reply(await self._channels.setup(actor, channel, schedule))
             case Simple(word="now"):
-                return Reply(await self._channels.open_now(actor, channel, prefix=prefix))
+                return Reply(await self._channels.open_now(actor, channel))
             case Simple(word="close"):
-                return Reply(await self._channels.close_now(channel, prefix=prefix))
+                return Reply(await self._channels.close_now(channel))
             case Simple(word="pause"):
-                return Reply(await self._channels.pause(channel, prefix=prefix))
+                return Reply(await self._channels.pause(channel))
             case Simple(word="resume"):
-                return Reply(await self._channels.resume(channel, prefix=prefix))
+                return Reply(await self._channels.resume(channel))
             case Simple(word="export"):
                 return Reply(await self._exports.export(channel), Visibility.DIRECT)
             case MapGroup(group=group, side=side):
-                return Reply(await self._groups.map(channel, group, side, prefix=prefix))
+                return Reply(await self._groups.map(channel, group, side))
             case UnmapGroup(group=group):
                 return Reply(await self._groups.unmap(channel, group))
-        return Reply(help_card(prefix=prefix))
+        return Reply(help_card())
 
 
 def _admin_word(command: Command) -> str | None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from bot.cards import Card, Context, Heading, Text
+from bot.cards import Card, Context, Heading, Text, command
 
 _COMMANDS: tuple[tuple[str, str], ...] = (
     ("alignment", "this channel's score, trend, imperatives and participation"),
@@ -15,13 +13,13 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ),
     ("pulse now", "open a pulse right away (admin)"),
     ("pulse close", "close the open pulse and post the summary (admin)"),
-    ("pulse pause", "stop the weekly schedule (admin); `{prefix}pulse resume` restarts it"),
+    ("pulse pause", f"stop the weekly schedule (admin); `{command('pulse resume')}` restarts it"),
     ("pulse status", "schedule, open pulse, answers so far"),
     ("pulse join marketing|it|other", "say which team you are in"),
     (
         "pulse map <group> marketing|it|other",
         "everyone in a group counts for a side unless they chose one (workspace admin); "
-        "`{prefix}pulse unmap <group>` undoes it",
+        f"`{command('pulse unmap <group>')}` undoes it",
     ),
     ("pulse groups", "the groups mapped to sides"),
     ("pulse actions", "this channel's actions: who took each on, its state, its follow-up"),
@@ -32,22 +30,8 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-#: a command in code formatting, as the parser's messages write it (`pulse join it`); a user's
-#: own words are echoed without backticks (see `bot.commands.quoted`), so only ours match
-_COMMAND_IN_CODE = re.compile(r"`(?=(?:pulse|alignment)\b)")
-
-
-def in_platform_form(text: str, *, prefix: str) -> str:
-    """Commands in `text` as the platform takes them: `/pulse join it` in Slack, `pulse join it`
-    in Teams (prefix "")."""
-    return _COMMAND_IN_CODE.sub(lambda _: "`" + prefix, text)
-
-
-def help_card(*, prefix: str, reason: str = "") -> Card:
-    reason = in_platform_form(reason, prefix=prefix)
-    lines = "\n".join(
-        f"`{prefix}{cmd}` — " + what.replace("{prefix}", prefix) for cmd, what in _COMMANDS
-    )
+def help_card(*, reason: str = "") -> Card:
+    lines = "\n".join(f"`{command(cmd)}` — {what}" for cmd, what in _COMMANDS)
     blocks = (
         *((Text(reason),) if reason else ()),
         Heading("BridgePulse commands"),
@@ -60,7 +44,7 @@ def help_card(*, prefix: str, reason: str = "") -> Card:
     summary = (
         (reason + " " if reason else "")
         + "BridgePulse commands: "
-        + ", ".join(f"{prefix}{c.split(' [')[0]}" for c, _ in _COMMANDS)
+        + ", ".join(command(c.split(" [")[0]) for c, _ in _COMMANDS)
     )
     return Card(summary=summary, blocks=blocks)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Literal
 
+from bot.cards import command, plain_words
 from bot.channels.cadence import DEFAULT_SCHEDULE, MAX_OPEN_DAYS, canonical_timezone, parse_weekday
 from bot.domain import Schedule, Side
 
@@ -119,7 +120,9 @@ def parse_alignment(text: str) -> Command:
         return Alignment(explain=True)
     if words[0] == "help":
         return Simple("help")
-    return Invalid(f"`alignment` takes no words except `explain` (got “{quoted(words[0])}”).")
+    return Invalid(
+        f"`{command('alignment')}` takes no words except `explain` (got “{quoted(words[0])}”)."
+    )
 
 
 def parse_pulse(text: str) -> Command:
@@ -143,11 +146,13 @@ def parse_pulse(text: str) -> Command:
         return _parse_map(rest)
     if head == "unmap":
         if not rest:
-            return Invalid("Say which group to unmap: `pulse unmap @it-team`.")
+            return Invalid(f"Say which group to unmap: `{command('pulse unmap @it-team')}`.")
         return UnmapGroup(" ".join(rest))
     if head in _SIMPLE:
         if rest and head != "help":
-            return Invalid(f"`pulse {head}` takes no further words (got “{quoted(rest[0])}”).")
+            return Invalid(
+                f"`{command(f'pulse {head}')}` takes no further words (got “{quoted(rest[0])}”)."
+            )
         return Simple(head)  # type: ignore[arg-type]
     return Invalid(f"I don't know the word “{quoted(words[0])}”.")
 
@@ -171,8 +176,8 @@ def parse_text_command(text: str) -> Command:
 def _parse_setup(args: list[str]) -> Command:
     if len(args) > 4:
         return Invalid(
-            "`pulse setup` takes at most four values: weekday, time, timezone, open days "
-            "— e.g. `pulse setup mon 09:00 Europe/Berlin 3`."
+            f"`{command('pulse setup')}` takes at most four values: weekday, time, timezone, open days "
+            f"— e.g. `{command('pulse setup mon 09:00 Europe/Berlin 3')}`."
         )
     d = DEFAULT_SCHEDULE
     weekday, at, zone, days = d.weekday, d.at, d.timezone, d.open_days
@@ -227,8 +232,8 @@ def _parse_join(args: list[str]) -> Command:
     if len(args) != 1 or args[0].lower() not in choices:
         got = f" (got “{quoted(' '.join(args))}”)" if args else ""
         return Invalid(
-            f"Say which side you are on: `pulse join marketing`, `pulse join it` or "
-            f"`pulse join other`{got}."
+            f"Say which side you are on: `{command('pulse join marketing')}`, `{command('pulse join it')}` or "
+            f"`{command('pulse join other')}`{got}."
         )
     return Join(choices[args[0].lower()])
 
@@ -237,8 +242,8 @@ def _parse_map(args: list[str]) -> Command:
     if len(args) < 2 or args[-1].lower() not in _SIDES:
         got = f" (got “{quoted(' '.join(args))}”)" if args else ""
         return Invalid(
-            f"Name a group and a side, e.g. `pulse map @it-team it`{got}. "
-            "`pulse groups` lists the groups already mapped."
+            f"Name a group and a side, e.g. `{command('pulse map @it-team it')}`{got}. "
+            f"`{command('pulse groups')}` lists the groups already mapped."
         )
     return MapGroup(" ".join(args[:-1]), _SIDES[args[-1].lower()])
 
@@ -246,10 +251,12 @@ def _parse_map(args: list[str]) -> Command:
 def _parse_digest(args: list[str]) -> Command:
     if len(args) == 1 and args[0].lower() in {"on", "off", "now"}:
         return Digest(args[0].lower())  # type: ignore[arg-type]
-    return Invalid("Use `pulse digest on`, `pulse digest off` or `pulse digest now`.")
+    return Invalid(
+        f"Use `{command('pulse digest on')}`, `{command('pulse digest off')}` or `{command('pulse digest now')}`."
+    )
 
 
 def quoted(word: str) -> str:
     """A user's word, shortened and stripped of markup so it is safe to echo back."""
-    safe = re.sub(r"[`*_~<>\[\]|&]", "", word)
+    safe = plain_words(re.sub(r"[`*_~<>\[\]|&]", "", word))
     return safe[:40] + ("…" if len(safe) > 40 else "")

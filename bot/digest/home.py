@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from bot.cards import Block, Card, Context, Divider, Heading, Text
+from bot.cards import Block, Card, Context, Divider, Heading, Text, command
 from bot.digest.views import DigestEntry
 from bot.domain import Side
 from bot.formatting import score_text, trend_text
 from bot.summary.perception_view import perception_line
 
 
-def home_card(*, side: Side | None, channels: list[DigestEntry], prefix: str, k: int) -> Card:
+def home_card(*, side: Side | None, channels: list[DigestEntry], k: int) -> Card:
     team = (
         f"You are on the **{side.label}** side."
         if side
-        else f"You have not picked a team yet: `{prefix}pulse join marketing|it|other`."
+        else f"You have not picked a team yet: `{command('pulse join marketing|it|other')}`."
     )
     blocks: list[Block] = [
         Heading("BridgePulse"),
@@ -29,7 +29,7 @@ def home_card(*, side: Side | None, channels: list[DigestEntry], prefix: str, k:
         blocks.append(
             Text(
                 f"None yet. In a channel where both teams work, an admin types "
-                f"`{prefix}pulse setup`."
+                f"`{command('pulse setup')}`."
             )
         )
     for entry in channels:
@@ -48,7 +48,7 @@ def home_card(*, side: Side | None, channels: list[DigestEntry], prefix: str, k:
     blocks += [
         Divider(),
         Context(
-            f"`{prefix}alignment` for a channel's score · `{prefix}pulse help` for every "
+            f"`{command('alignment')}` for a channel's score · `{command('pulse help')}` for every "
             f"command · figures need {k} answers per side; nobody sees who answered what."
         ),
     ]

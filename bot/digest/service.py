@@ -102,11 +102,11 @@ class DigestService:
         card = await self.digest(person)
         await self._deps.messenger(person.platform).post(to=person, card=card)
 
-    async def send_now(self, actor: Actor, *, prefix: str) -> Card:
+    async def send_now(self, actor: Actor) -> Card:
         await self.send(actor.person)
         subscribed = await self._deps.repo.is_subscribed(person=actor.person)
-        return digest_sent(subscribed=subscribed, prefix=prefix)
+        return digest_sent(subscribed=subscribed)
 
-    async def home(self, actor: Actor, *, side: Side | None, prefix: str) -> Card:
+    async def home(self, actor: Actor, *, side: Side | None) -> Card:
         entries = await self.entries_for(actor.person, live=True)
-        return home_card(side=side, channels=entries, prefix=prefix, k=self._deps.k)
+        return home_card(side=side, channels=entries, k=self._deps.k)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.cards import Attachment, Block, Card, Context, Heading, Image, Text
+from bot.cards import Attachment, Block, Card, Context, Heading, Image, Text, command
 from bot.digest.entries import DigestEntry
 from bot.digest.heatmap import MAX_ROWS, PERSIST_PULSES, Cell, Column, Grid, Row
 from bot.digest.heatmap_chart import FILENAME, MAX_BYTES, Picture, alt_text
@@ -178,13 +178,13 @@ def _legend(grid: Grid) -> str:
     )
 
 
-def digest_sent(*, subscribed: bool, prefix: str) -> Card:
+def digest_sent(*, subscribed: bool) -> Card:
     """The reply to `pulse digest now`: where the digest went, and how to get it weekly (only to
     someone not subscribed yet)."""
     text = "Sent: your digest is in your direct messages with BridgePulse."
     hint = (
-        f"You get it every week; `{prefix}pulse digest off` stops that."
+        f"You get it every week; `{command('pulse digest off')}` stops that."
         if subscribed
-        else f"`{prefix}pulse digest on` sends it every week."
+        else f"`{command('pulse digest on')}` sends it every week."
     )
     return Card(summary=text, blocks=(Text(text), Context(hint)))

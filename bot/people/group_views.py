@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.cards import Card, Context, Facts, Heading, Text, simple
+from bot.cards import Card, Context, Facts, Heading, Text, command, simple
 from bot.domain import GroupSide
 from bot.formatting import plural
 
 
-def mapped(mapping: GroupSide, *, members: int, adopted: int, prefix: str) -> Card:
+def mapped(mapping: GroupSide, *, members: int, adopted: int) -> Card:
     side, label = mapping.side.label, mapping.group.label
     kept = members - adopted
     text = (
@@ -27,7 +27,7 @@ def mapped(mapping: GroupSide, *, members: int, adopted: int, prefix: str) -> Ca
             Text(text),
             Context(
                 f"People who join {label} later get {side} the first time they answer. Anyone "
-                f"can still choose with `{prefix}pulse join`; a side someone chose always wins. "
+                f"can still choose with `{command('pulse join')}`; a side someone chose always wins. "
                 "Nobody's answers are shown: only totals per side, as always."
             ),
         ),
@@ -43,11 +43,11 @@ def unmapped(label: str, *, found: bool) -> Card:
     )
 
 
-def listing(mappings: list[GroupSide], *, prefix: str) -> Card:
+def listing(mappings: list[GroupSide]) -> Card:
     if not mappings:
         text = (
             "No group is mapped to a side here. A workspace admin can map one with "
-            f"`{prefix}pulse map <group> marketing|it|other`."
+            f"`{command('pulse map <group> marketing|it|other')}`."
         )
         return simple(text)
     summary = "Groups mapped to sides: " + "; ".join(
@@ -58,7 +58,9 @@ def listing(mappings: list[GroupSide], *, prefix: str) -> Card:
         blocks=(
             Heading("Groups mapped to sides"),
             Facts(tuple((m.group.label, m.side.label) for m in mappings)),
-            Context(f"A side someone chose with `{prefix}pulse join` always wins over a group's."),
+            Context(
+                f"A side someone chose with `{command('pulse join')}` always wins over a group's."
+            ),
         ),
     )
 

@@ -47,7 +47,7 @@ class GroupService:
             return views.no_such_group(quoted(name), hint=directory.group_hint)
         return directory, group
 
-    async def map(self, channel: Channel, name: str, side: Side, *, prefix: str) -> Card:
+    async def map(self, channel: Channel, name: str, side: Side) -> Card:
         found = await self._find(channel, name)
         if isinstance(found, Card):
             return found
@@ -57,7 +57,7 @@ class GroupService:
         members = await self._fresh_members(directory, mapping)
         people = [deps.hasher.of(PersonRef(ref.platform, ref.workspace_id, u)) for u in members]
         adopted = await self._groups.adopt_sides(respondents=people, side=side, at=deps.clock.now())
-        return views.mapped(mapping, members=len(members), adopted=adopted, prefix=prefix)
+        return views.mapped(mapping, members=len(members), adopted=adopted)
 
     async def unmap(self, channel: Channel, name: str) -> Card:
         found = await self._find(channel, name)
@@ -69,12 +69,12 @@ class GroupService:
         )
         return views.unmapped(group.label, found=removed)
 
-    async def listing(self, channel: Channel, *, prefix: str) -> Card:
+    async def listing(self, channel: Channel) -> Card:
         ref = channel.ref
         mappings = await self._groups.group_sides(
             platform=ref.platform, workspace_id=ref.workspace_id
         )
-        return views.listing(mappings, prefix=prefix)
+        return views.listing(mappings)
 
     async def adopt(self, actor: Actor) -> Side | None:
         """The side of the first mapped group `actor` is in, now given to them (None if none,

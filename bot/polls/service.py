@@ -158,7 +158,7 @@ class PollService:
         await self._post_once(channel.ref, card, f"summary:{poll.id}", resumed=resumed)
         await claim.reserve(SUMMARY)
 
-    async def vote(self, actor: Actor, value: str, *, origin: ClickOrigin, prefix: str) -> Reply:
+    async def vote(self, actor: Actor, value: str, *, origin: ClickOrigin) -> Reply:
         """Record one click on a poll: the later click on a question counts until it closes.
 
         One transaction per click, shared with the clicks around it (the store checks where
@@ -202,7 +202,7 @@ class PollService:
         if outcome is AnswerOutcome.CREATED and len(recorded.answered) == 1:
             self.refresh_later(poll)  # a first answer: the card's count of people changed
         if recorded.side is None and await self._groups.adopt(actor) is None:
-            return Reply(choose_side(kept=True, prefix=prefix))
+            return Reply(choose_side(kept=True))
         if outcome is AnswerOutcome.UNCHANGED:
             return Reply(vote_unchanged(qset, question, vote.value))
         remaining = [q for q in asked if q.id not in recorded.answered]

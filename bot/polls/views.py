@@ -13,6 +13,7 @@ from bot.cards import (
     Option,
     Select,
     Text,
+    command,
     simple,
 )
 from bot.channels.cadence import format_local
@@ -177,7 +178,7 @@ def poll_closed(poll: Poll) -> Card:
     return simple(text)
 
 
-def choose_side(*, kept: bool, prefix: str) -> Card:
+def choose_side(*, kept: bool) -> Card:
     """Asked of a person with no side; their click is already saved and waits for the answer."""
     first = (
         "Your answer is saved and will count as soon as you say which team you are in."
@@ -197,7 +198,7 @@ def choose_side(*, kept: bool, prefix: str) -> Card:
                 ),
             ),
             Context(
-                f"You only need to do this once (or type `{prefix}pulse join marketing|it|other`). "
+                f"You only need to do this once (or type `{command('pulse join marketing|it|other')}`). "
                 "Your team is used for totals only; nobody sees who answered what."
             ),
         ),

@@ -36,14 +36,13 @@ class ResultService:
         result = compute_result(answers, question_set=qset, poll_number=poll.number, k=self._deps.k)
         return with_uncertainty(result, answers, qset, poll_number=poll.number, seed=poll.id)
 
-    async def alignment(self, channel: Channel, *, prefix: str) -> Card:
+    async def alignment(self, channel: Channel) -> Card:
         """`/alignment`: the channel's score card, times in the channel's timezone."""
         report = await self.report(channel)
         return score_card(
             report,
             channel_label=self._deps.channel_label(channel),
             timezone=channel.schedule.timezone if channel.schedule else "UTC",
-            prefix=prefix,
         )
 
     async def report(

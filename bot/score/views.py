@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.cards import Block, Card, Context, Facts, Heading, Text
+from bot.cards import Block, Card, Context, Facts, Heading, Text, command
 from bot.channels.cadence import format_local
 from bot.formatting import score_text, signed, trend_line
 from bot.imperatives import IMPERATIVES
@@ -75,11 +75,11 @@ def held_back_text(point: TrendPoint) -> str:
     )
 
 
-def score_card(report: ScoreReport, *, channel_label: str, timezone: str, prefix: str) -> Card:
+def score_card(report: ScoreReport, *, channel_label: str, timezone: str) -> Card:
     """`/alignment`, section by section (each section is its own builder)."""
     where = channel_label or "this channel"
     if not report.points:
-        return _no_pulse_card(where, prefix)
+        return _no_pulse_card(where)
     current = report.current
     if current is None or current.score is None:
         headline, blocks = _withheld_section(report, where)
@@ -89,15 +89,15 @@ def score_card(report: ScoreReport, *, channel_label: str, timezone: str, prefix
         Text(points_trend_line(report.points)),
         *_perception_section(current),
         *_imperatives_section(report),
-        _score_footer(report, prefix),
+        _score_footer(report),
     ]
     return Card(summary=headline, blocks=tuple(blocks))
 
 
-def _no_pulse_card(where: str, prefix: str) -> Card:
+def _no_pulse_card(where: str) -> Card:
     text = (
         f"No pulse has run in {where} yet. A channel admin can start one with "
-        f"`{prefix}pulse setup` (weekly) or `{prefix}pulse now` (right away)."
+        f"`{command('pulse setup')}` (weekly) or `{command('pulse now')}` (right away)."
     )
     return Card(summary=text, blocks=(Heading(f"Alignment in {where}"), Text(text)))
 
@@ -181,16 +181,16 @@ def _perception_section(current: TrendPoint | None) -> list[Block]:
     return [Text(seen)] if seen else []
 
 
-def _score_footer(report: ScoreReport, prefix: str) -> Block:
+def _score_footer(report: ScoreReport) -> Block:
     latest = report.points[-1]
     return Context(
         f"Answers in pulse #{latest.poll.number}: "
         f"{participation_text(latest.result.participation)}. "
-        f"Figures need {report.k} per side. `{prefix}alignment explain` shows the formula."
+        f"Figures need {report.k} per side. `{command('alignment explain')}` shows the formula."
     )
 
 
-def explain_card(*, k: int, prefix: str = "/") -> Card:
+def explain_card(*, k: int) -> Card:
     """`/alignment explain`: the formula, how sure, the numbers, next steps and privacy."""
     return Card(
         summary=FORMULA_LINE,
@@ -212,7 +212,7 @@ def explain_card(*, k: int, prefix: str = "/") -> Card:
                 "answers *to that question* in that pulse; people who answered other questions do "
                 "not count towards it. Answers are stored under a keyed hash, never your user id, "
                 f"and nobody — admins included — can see who answered what. "
-                f"`{prefix}pulse forget-me` deletes your answers."
+                f"`{command('pulse forget-me')}` deletes your answers."
             ),
         ),
     )

@@ -26,6 +26,7 @@ from bot.cards import (
     Image,
     Select,
     Text,
+    typed_commands,
 )
 from handlers.slack import dataviz
 
@@ -45,6 +46,8 @@ FALLBACK_TEXT_CHARS = 3000
 #: Separates the neutral action from the part that makes an action_id unique.
 ACTION_SEPARATOR = ":"
 ATTACHMENT_PREFIX = "attachment:"
+#: what comes before a command's words: Slack's commands are slash commands (`/pulse join it`)
+COMMAND_LEAD = "/"
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
@@ -88,14 +91,19 @@ def fallback_text(card: Card) -> str:
 
 def mrkdwn(text: str) -> str:
     """The neutral markdown subset as Slack mrkdwn, with &, < and > escaped as Slack requires."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = typed(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     bold = _BOLD.sub(r"*\1*", escaped)
     return _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1).replace('|', '¦')}>", bold)
 
 
 def plain(text: str) -> str:
     """Markdown markers removed, for plain_text fields (headers, buttons)."""
-    return _LINK.sub(r"\1", text).replace("**", "").replace("`", "")
+    return _LINK.sub(r"\1", typed(text)).replace("**", "").replace("`", "")
+
+
+def typed(text: str) -> str:
+    """Command tokens as Slack users type them: `/pulse join it`."""
+    return typed_commands(text, lead=COMMAND_LEAD)
 
 
 def _blocks(card: Card) -> tuple[list[JsonDict], frozenset[str]]:
@@ -163,7 +171,11 @@ def _facts(items: tuple[tuple[str, str], ...]) -> list[JsonDict]:
 def _image(image: Image) -> list[JsonDict]:
     if image.url.startswith(ATTACHMENT_PREFIX) or not image.url.startswith(("https://", "http://")):
         return []  # an attachment is uploaded as a file beside the message (see messenger)
-    block: JsonDict = {"type": "image", "image_url": image.url, "alt_text": _cut(image.alt, 2000)}
+    block: JsonDict = {
+        "type": "image",
+        "image_url": image.url,
+        "alt_text": _cut(plain(image.alt), 2000),
+    }
     if image.title:
         block["title"] = _plain_text(image.title, 2000)
     return [block]

@@ -29,7 +29,6 @@ from handlers.teams.render import plain_text
 
 log = logging.getLogger(__name__)
 CARD_ACTION = "adaptiveCard/action"
-PREFIX = ""  # Teams commands are plain words: `pulse now`, not `/pulse now`
 
 
 class BridgePulseBot(TeamsActivityHandler):  # type: ignore[misc]
@@ -58,7 +57,6 @@ class BridgePulseBot(TeamsActivityHandler):  # type: ignore[misc]
                 action=clicked[0],
                 value=clicked[1],
                 origin=click_origin(activity, incoming),
-                prefix=PREFIX,
             )
             await self._delivery.submit(turn_context, incoming, reply)
             return
@@ -67,7 +65,6 @@ class BridgePulseBot(TeamsActivityHandler):  # type: ignore[misc]
             channel=incoming.channel,
             text=command_text(activity),
             channel_name=incoming.channel_name,
-            prefix=PREFIX,
         )
         await self._delivery.command(turn_context, incoming, reply)
 
@@ -86,7 +83,6 @@ class BridgePulseBot(TeamsActivityHandler):  # type: ignore[misc]
             action=clicked[0],
             value=clicked[1],
             origin=click_origin(activity, incoming),
-            prefix=PREFIX,
         )
         body = await self._delivery.click(turn_context, incoming, reply)
         return InvokeResponse(status=200, body=body)
@@ -102,7 +98,7 @@ class BridgePulseBot(TeamsActivityHandler):  # type: ignore[misc]
         await self._remember_conversation(activity)
         if any(m.id == bot_id for m in activity.members_added or []):
             await turn_context.send_activity(
-                message(help_card(prefix=PREFIX, reason=welcome("**@BridgePulse pulse setup**")))
+                message(help_card(reason=welcome("**@BridgePulse pulse setup**")))
             )
 
     async def on_installation_update(self, turn_context: TurnContext) -> None:

@@ -27,7 +27,7 @@ from bot.domain import Channel, ChannelRef, Destination, Group, PersonRef
 from bot.errors import RecipientUnreachable
 from handlers.teams.activities import PLATFORM, load_reference
 from handlers.teams.references import SERVICE, ConversationBook, account_key, chat_key
-from handlers.teams.render import attachment
+from handlers.teams.render import attachment, summary
 from handlers.teams.retry import RetryPolicy, status_of
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ BLOCKED = "blocked"
 
 def message(card: Card) -> Activity:
     return Activity(
-        type=ActivityTypes.message, summary=card.summary, attachments=[attachment(card)]
+        type=ActivityTypes.message, summary=summary(card), attachments=[attachment(card)]
     )
 
 

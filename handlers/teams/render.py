@@ -29,6 +29,7 @@ from bot.cards import (
     Image,
     Select,
     Text,
+    typed_commands,
 )
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -39,6 +40,8 @@ MAX_ACTIONS = 6
 ATTACHMENT_BUDGET = 18_000
 _CODE = re.compile(r"`([^`\n]*)`")
 _MARKUP = re.compile(r"\*\*|(?<!\w)_|_(?!\w)|`")
+#: what comes before a command's words: Teams users type the words to the bot (`pulse join it`)
+COMMAND_LEAD = ""
 _STYLES = {"primary": "positive", "danger": "destructive"}
 
 Json = dict[str, Any]
@@ -84,7 +87,7 @@ def plain_text(card: Card, *, limit: int = 400) -> str:
         for b in card.blocks
         if isinstance(b, Heading | Text | Context)
     ]
-    text = " ".join(p.strip() for p in parts if p.strip()) or card.summary
+    text = typed(" ".join(p.strip() for p in parts if p.strip()) or card.summary)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -92,10 +95,20 @@ def has_actions(card: Card) -> bool:
     return any(isinstance(b, Actions | Select) for b in card.blocks)
 
 
+def summary(card: Card) -> str:
+    """The card's notification text (an activity's `summary`)."""
+    return typed(card.summary)
+
+
+def typed(text: str) -> str:
+    """Command tokens as Teams users type them to the bot: `pulse join it`."""
+    return typed_commands(text, lead=COMMAND_LEAD)
+
+
 def teams_markdown(text: str) -> str:
     """The neutral markdown subset in Teams' dialect: **bold**, _italic_ and links carry over;
     Adaptive Card text has no inline code, so `code` keeps its words without the backticks."""
-    return _CODE.sub(r"\1", text)
+    return _CODE.sub(r"\1", typed(text))
 
 
 def _elements(block: object, files: tuple[Attachment, ...], budget: _Budget) -> list[Json]:
@@ -132,7 +145,7 @@ def _text_block(text: str, **style: Any) -> Json:
 def _execute(button: Button) -> Json:
     action: Json = {
         "type": "Action.Execute",
-        "title": button.label,
+        "title": typed(button.label),
         "verb": button.action,
         "data": {"action": button.action, "value": button.value},
     }
@@ -159,7 +172,7 @@ def _select(select: Select) -> list[Json]:
     if len(select.options) <= MAX_ACTIONS:
         buttons = [Button(o.label, select.action, o.value) for o in select.options]
         return _action_sets(select.block_id, [_execute(b) for b in buttons])
-    choices = [{"title": o.label, "value": o.value} for o in select.options]
+    choices = [{"title": typed(o.label), "value": o.value} for o in select.options]
     submit = {
         "type": "Action.Execute",
         "title": "Choose",
@@ -170,7 +183,7 @@ def _select(select: Select) -> list[Json]:
         {
             "type": "Input.ChoiceSet",
             "id": select.block_id,
-            "placeholder": select.placeholder,
+            "placeholder": typed(select.placeholder),
             "style": "compact",
             "choices": choices,
         },
@@ -187,7 +200,7 @@ def _image(image: Image, files: tuple[Attachment, ...], budget: _Budget) -> list
         if found is None or not budget.take(len(encoded)):
             return [_text_block(f"({image.title or image.alt}: chart not shown in Teams)")]
         url = f"data:{found.mime};base64,{encoded}"
-    element: Json = {"type": "Image", "url": url, "altText": image.alt or image.title}
+    element: Json = {"type": "Image", "url": url, "altText": typed(image.alt or image.title)}
     caption = [_text_block(image.title, isSubtle=True, size="Small")] if image.title else []
     return [*caption, element]
 

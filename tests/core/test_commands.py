@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.cards import command, typed_commands
 from bot.commands.parsing import (
     Alignment,
     Digest,
@@ -20,6 +21,7 @@ from bot.commands.parsing import (
     parse_alignment,
     parse_pulse,
     parse_text_command,
+    quoted,
 )
 from bot.domain import Schedule, Side
 
@@ -80,10 +82,11 @@ def test_setup_says_exactly_what_is_wrong(text: str, fragment: str) -> None:
         (
             "map @it-team",
             Invalid(
-                "Name a group and a side, e.g. `pulse map @it-team it` (got “@it-team”). `pulse groups` lists the groups already mapped."
+                f"Name a group and a side, e.g. `{command('pulse map @it-team it')}` (got “@it-team”). "
+                f"`{command('pulse groups')}` lists the groups already mapped."
             ),
         ),
-        ("unmap", Invalid("Say which group to unmap: `pulse unmap @it-team`.")),
+        ("unmap", Invalid(f"Say which group to unmap: `{command('pulse unmap @it-team')}`.")),
     ],
 )
 def test_pulse_words(text: str, expected: object) -> None:
@@ -117,3 +120,19 @@ def test_unknown_and_hostile_words_are_echoed_safely() -> None:
 def test_parsing_never_raises(text: str) -> None:
     for parse in (parse_pulse, parse_alignment, parse_text_command):
         assert parse(text) is not None
+
+
+@pytest.mark.parametrize("typed", ["join ⟦x⟧", "map ⟦x⟧", "status ⟦x⟧", "setup ⟦x⟧", "⟦x⟧"])
+def test_a_users_words_quoted_back_can_never_pose_as_a_command(typed: str) -> None:
+    invalid = parse_pulse(typed)
+    assert isinstance(invalid, Invalid)
+    assert "⟦x⟧" not in invalid.reason
+    # rendered for Slack, the user's “x” stays plain words, never a `/x` command
+    shown = typed_commands(invalid.reason, lead="/")
+    assert "“x”" in shown and "/x" not in shown
+    assert quoted("⟦pulse now⟧") == "pulse now"
+
+
+def test_a_command_token_survives_only_as_written_by_the_core() -> None:
+    assert command("pulse ⟦now⟧") == command("pulse now")
+    assert typed_commands(f"`{command('pulse now')}` ⟧ ⟦", lead="/") == "`/pulse now`  "

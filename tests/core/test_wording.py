@@ -3,9 +3,10 @@ platform's own form, and a status that says what is true of the open pulse."""
 
 from __future__ import annotations
 
+from bot.cards import command, typed_commands
 from bot.channels.readiness import Readiness
 from bot.channels.views import figures_note
-from bot.commands.help import help_card, in_platform_form
+from bot.commands.help import help_card
 from bot.domain import Side
 from bot.formatting import trend_line, trend_text
 from bot.score.scoring import Participation
@@ -25,13 +26,18 @@ def test_a_trend_line_counts_its_pulses_in_words_that_agree() -> None:
 
 
 def test_command_hints_take_the_platforms_form() -> None:
-    reason = "Say which side you are on: `pulse join marketing` (got “pulse x”); `alignment` too."
-    assert in_platform_form(reason, prefix="/") == (
+    reason = (
+        f"Say which side you are on: `{command('pulse join marketing')}` (got “pulse x”); "
+        f"`{command('alignment')}` too."
+    )
+    assert typed_commands(reason, lead="/") == (
         "Say which side you are on: `/pulse join marketing` (got “pulse x”); `/alignment` too."
     )
-    assert in_platform_form(reason, prefix="") == reason
-    card = help_card(prefix="/", reason="Use `pulse digest on`.")
-    assert card.summary.startswith("Use `/pulse digest on`.")
+    assert typed_commands(reason, lead="") == (
+        "Say which side you are on: `pulse join marketing` (got “pulse x”); `alignment` too."
+    )
+    card = help_card(reason=f"Use `{command('pulse digest on')}`.")
+    assert card.text().startswith("Use `/pulse digest on`.")
 
 
 def _ready(
@@ -44,31 +50,30 @@ def _ready(
 
 
 def test_status_says_how_many_more_each_short_side_needs() -> None:
-    one = figures_note(_ready(short={Side.IT: 1}), k=5, prefix="/")
+    one = figures_note(_ready(short={Side.IT: 1}), k=5)
     assert one == "Counts only — figures appear once IT has 1 more answer (5 per side)."
-    both = figures_note(_ready(short={Side.MARKETING: 3, Side.IT: 2}), k=5, prefix="")
+    both = figures_note(_ready(short={Side.MARKETING: 3, Side.IT: 2}), k=5)
     assert "once marketing has 3 more answers and IT 2 more (5 per side)" in both
 
 
 def test_status_with_enough_people_names_the_guard_or_the_thin_questions() -> None:
-    held = figures_note(_ready(), k=5, prefix="/")
+    held = figures_note(_ready(), k=5)
     assert held.startswith("Marketing and IT each have 5 or more answers.")
     assert "Figures stay hidden until the pulse closes" in held
     thin = figures_note(
         _ready(thin=(("Lever", {Side.IT: 1}),), shown=Participation(marketing=5, it=6)),
         k=5,
-        prefix="",
     )
     assert (
         "Figures from a question need 5 answers to it on each side: Lever (IT needs 1 more)."
         in (thin)
     )
     assert "`alignment` shows the figures so far (from the first 5 marketing and 6 IT answers)" in (
-        thin
+        typed_commands(thin, lead="")
     )
     assert "each have 5 answers" not in held + thin
 
 
 def test_status_without_an_open_pulse_speaks_of_pulses_in_general() -> None:
-    note = figures_note(None, k=5, prefix="/")
+    note = figures_note(None, k=5)
     assert note == "Counts only — a pulse shows figures once marketing and IT each have 5 answers."

@@ -165,7 +165,7 @@ def test_pulse_actions_is_a_command_in_help_and_in_the_teams_command_list() -> N
 
     assert parse_pulse("actions") == Simple("actions")
     assert parse_text_command("pulse actions") == Simple("actions")
-    assert "`pulse actions` — this channel's actions" in help_card(prefix="").blocks[1].text  # type: ignore[union-attr]
+    assert "`/pulse actions` — this channel's actions" in help_card().text()
     document = manifest(app_id="6f1c2a7e-2b9d-4c1e-9a53-0d7f4e8b1c22", website="https://x.test")
     pulse = next(
         c for c in document["bots"][0]["commandLists"][0]["commands"] if c["title"] == "pulse"

@@ -17,6 +17,7 @@ from server.app import Application, build_application
 from server.settings import Settings, load_settings
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine
+from tests.support.markers import assert_rendered
 from tests.support.slack import SIGNING_SECRET, TEAM, SlackWorkspace
 
 
@@ -60,6 +61,8 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await fake.start()
     yield fake
     await fake.close()
+    # every message, update, App Home view and response_url body the tests made Slack show
+    assert_rendered([[c.args for c in fake.calls], list(fake.responses.values())])
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.cards import (
+    COMMAND_CLOSE,
+    COMMAND_OPEN,
     Actions,
     Attachment,
     Button,
@@ -15,6 +17,7 @@ from bot.cards import (
     Option,
     Select,
     Text,
+    command,
 )
 from handlers.slack import render
 
@@ -108,3 +111,31 @@ def test_a_card_slack_would_refuse_falls_back_to_its_summary() -> None:
         {"type": "divider", "block_id": "same"},
     ]
     assert render.block_problem(duplicate) == "duplicate block_id"
+
+
+def _card_with_commands() -> Card:
+    join = command("pulse join it")
+    return Card(
+        summary=f"Type {join} to join.",
+        blocks=(
+            Heading(f"Try {command('alignment')}"),
+            Text(f"Say which team you are in: `{join}`."),
+            Context(f"`{command('pulse help')}` lists every command."),
+            Facts(((f"{command('pulse status')}", f"`{command('pulse resume')}`"),)),
+            Actions("row", (Button(f"Run {command('pulse now')}", "go", "1"),)),
+        ),
+    )
+
+
+def test_a_command_token_renders_as_the_slash_command_slack_users_type() -> None:
+    card = _card_with_commands()
+    sent = render.message(card)
+    words = str(sent.blocks) + sent.text
+    assert sent.text == "Type /pulse join it to join."
+    assert sent.blocks[0]["text"]["text"] == "Try /alignment"
+    assert sent.blocks[1]["text"]["text"] == "Say which team you are in: `/pulse join it`."
+    assert sent.blocks[2]["elements"][0]["text"] == "`/pulse help` lists every command."
+    assert sent.blocks[3]["fields"][0]["text"] == "*/pulse status*\n`/pulse resume`"
+    assert sent.blocks[4]["elements"][0]["text"]["text"] == "Run /pulse now"
+    assert render.home_view(card)["blocks"] == sent.blocks
+    assert COMMAND_OPEN not in words and COMMAND_CLOSE not in words

@@ -11,6 +11,7 @@ from demo.teams_connector import FakeTeamsConnector
 from tests.support.adaptive_cards import CardChecker
 from tests.support.clock import FakeClock
 from tests.support.db import migrated_engine
+from tests.support.markers import assert_rendered
 from tests.support.teams import Teams, running_connector
 
 
@@ -38,3 +39,5 @@ async def teams(
         async with Teams.start(engine, connector, clock=clock) as running:
             yield running
     card_checker.assert_valid(connector[0].cards())
+    # every activity (text, summary, card) the tests made Teams show
+    assert_rendered([r.body for r in connector[0].requests])

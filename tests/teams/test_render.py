@@ -16,6 +16,7 @@ from bot.cards import (
     Option,
     Select,
     Text,
+    command,
 )
 from bot.commands.help import help_card
 from bot.domain import Poll
@@ -23,8 +24,15 @@ from bot.polls.views import choose_side, poll_card
 from bot.questions import default_question_set
 from bot.score.views import explain_card
 from handlers.teams.activities import card_action
-from handlers.teams.render import ATTACHMENT_BUDGET, adaptive_card, plain_text, teams_markdown
+from handlers.teams.render import (
+    ATTACHMENT_BUDGET,
+    adaptive_card,
+    plain_text,
+    summary,
+    teams_markdown,
+)
 from tests.support.adaptive_cards import CardChecker
+from tests.support.markers import leaked_tokens
 
 Json = dict[str, Any]
 
@@ -71,9 +79,9 @@ def test_the_poll_is_one_action_set_per_question_in_order(card_checker: CardChec
 
 def test_every_core_view_is_a_valid_teams_card(card_checker: CardChecker) -> None:
     views = [
-        help_card(prefix="", reason="I didn't catch that."),
+        help_card(reason="I didn't catch that."),
         explain_card(k=5),
-        choose_side(kept=True, prefix=""),
+        choose_side(kept=True),
         poll_card(a_poll(3), default_question_set(), answered=0, timezone="Europe/Berlin"),
     ]
     card_checker.assert_valid([adaptive_card(v) for v in views])
@@ -188,3 +196,26 @@ async def test_a_summary_chart_fits_inline_in_the_teams_card() -> None:
     ]
     png = render_png(points)
     assert len(base64.b64encode(png)) < ATTACHMENT_BUDGET
+
+
+def test_a_command_token_renders_as_the_words_teams_users_type_to_the_bot() -> None:
+    join = command("pulse join it")
+    card = Card(
+        summary=f"Type {join} to join.",
+        blocks=(
+            Text(f"Say which team you are in: `{join}`."),
+            Context(f"`{command('pulse help')}` lists every command."),
+            Actions("row", (Button(f"Run {command('pulse now')}", "go", "1"),)),
+        ),
+    )
+    rendered = adaptive_card(card)
+    texts = [e["text"] for e in elements(rendered, "TextBlock")]
+    assert texts == ["Say which team you are in: pulse join it.", "pulse help lists every command."]
+    assert elements(rendered, "ActionSet")[0]["actions"][0]["title"] == "Run pulse now"
+    assert summary(card) == "Type pulse join it to join."
+    assert (
+        plain_text(card)
+        == "Say which team you are in: pulse join it. pulse help lists every command."
+    )
+    assert plain_text(Card(summary=f"Use {join}.", blocks=())) == "Use pulse join it."
+    assert not leaked_tokens([rendered, summary(card), plain_text(card)])

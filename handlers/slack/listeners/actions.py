@@ -55,8 +55,6 @@ class Clicks:
         actor, channel = click_source(body)
         made = click_origin(body, action, team=installed_team or actor.workspace_id)
         name, value = clicked(action)
-        reply = await self._core.action(
-            actor=actor, action=name, value=value, origin=made, prefix="/"
-        )
+        reply = await self._core.action(actor=actor, action=name, value=value, origin=made)
         origin = Origin(actor, channel, body.get("response_url"), clicked_in_ephemeral(body))
         await self._replies.deliver(reply, origin)

@@ -34,7 +34,6 @@ def _listener(
             text=str(command.get("text") or ""),
             name=name,
             channel_name=str(command.get("channel_name") or ""),
-            prefix="/",
         )
         await replies.deliver(reply, Origin(actor, channel, command.get("response_url")))
 

@@ -46,7 +46,7 @@ def register(
     revocations = AsyncTokenRevocationListeners(installations) if installations else None
 
     async def show_home(actor: Actor) -> None:
-        card = await core.home(actor=actor, prefix="/")
+        card = await core.home(actor=actor)
         await messenger.publish_home(actor=actor, card=card)
 
     async def on_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:

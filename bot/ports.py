@@ -395,6 +395,10 @@ class ActionStore(Protocol):
         """The actions taken on and not done yet of many channels, offered since `since`."""
         ...
 
+    async def forget_owner(self, *, person: PersonRef) -> int:
+        """Take the person off every action they took on (forget-me); how many there were."""
+        ...
+
     async def actions_to_ask(self, *, channel_id: int) -> list[ActionRecord]:
         """Taken-on actions whose owner has not been asked "Done?" yet, oldest first."""
         ...

@@ -16,8 +16,9 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain import ActionState
+from bot.domain import ActionState, PersonRef
 from bot.ports import ActionOwner, ActionRecord, NudgeRecord
+from storage.base import CHANNEL, WORKSPACE
 from storage.models import ActionRow
 
 ACTION: Table = ActionRow.__table__  # type: ignore[attr-defined]
@@ -124,6 +125,25 @@ class ActionRepository:
                 .order_by(ACTION.c.created_at, ACTION.c.id)
             )
             return [_action(r) for r in rows]
+
+    async def forget_owner(self, *, person: PersonRef) -> int:
+        """forget-me: the person's id and name leave every action they took on in their
+        workspace (the actions stay, owned by nobody, so nobody asks them "Done?")."""
+        channels = (
+            select(CHANNEL.c.id)
+            .join(WORKSPACE, WORKSPACE.c.id == CHANNEL.c.workspace_id)
+            .where(
+                WORKSPACE.c.platform == person.platform,
+                WORKSPACE.c.external_id == person.workspace_id,
+            )
+        )
+        async with self._tx(write=True) as conn:
+            done = await conn.execute(
+                update(ACTION)
+                .where(ACTION.c.owner_user_id == person.user_id, ACTION.c.channel_id.in_(channels))
+                .values(owner_user_id=None, owner_name="")
+            )
+        return int(done.rowcount or 0)
 
     async def actions_to_ask(self, *, channel_id: int) -> list[ActionRecord]:
         async with self._tx() as conn:

@@ -6,7 +6,7 @@ from bot.cards import Card
 from bot.context import Deps
 from bot.domain import Actor, Side
 from bot.people import views
-from bot.ports import SideStore, SubscriptionStore
+from bot.ports import ActionStore, SideStore, SubscriptionStore
 
 
 class PeopleService:
@@ -14,6 +14,7 @@ class PeopleService:
         self._deps = deps
         self._sides: SideStore = deps.repo
         self._subscriptions: SubscriptionStore = deps.repo
+        self._actions: ActionStore = deps.repo
 
     async def join(self, actor: Actor, side: Side) -> Card:
         deps = self._deps
@@ -27,8 +28,10 @@ class PeopleService:
 
     async def forget(self, actor: Actor) -> Card:
         report = await self._sides.forget(respondent=self._deps.hasher.of(actor))
+        # taking on an action is not an answer, but it is a trace of the person: it goes too
+        owned = await self._actions.forget_owner(person=actor.person)
         self._deps.telemetry.count("forget_me")
-        return views.forgotten(answers=report.answers, had_side=report.had_side)
+        return views.forgotten(answers=report.answers, had_side=report.had_side, actions=owned)
 
     async def subscribe(self, actor: Actor, *, on: bool) -> Card:
         person = actor.person

@@ -26,13 +26,14 @@ def joined(side: Side, *, previous: Side | None, kept: int) -> Card:
     return Card(summary=text.replace("**", ""), blocks=tuple(blocks))
 
 
-def forgotten(*, answers: int, had_side: bool) -> Card:
+def forgotten(*, answers: int, had_side: bool, actions: int = 0) -> Card:
     side = "your team and " if had_side else ""
+    owned = f" Your name is off the {plural(actions, 'next step')} you took on." if actions else ""
     text = (
-        f"Done: deleted {side}{plural(answers, 'answer')}. Published totals of closed pulses "
-        "are aggregates and stay as they were; nothing in them points to you."
+        f"Done: deleted {side}{plural(answers, 'answer')}.{owned} Published totals of closed "
+        "pulses are aggregates and stay as they were; nothing in them points to you."
     )
-    if answers == 0 and not had_side:
+    if answers == 0 and not had_side and not actions:
         text = "BridgePulse had nothing stored for you: no team, no answers."
     return simple(text)
 

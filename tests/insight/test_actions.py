@@ -171,3 +171,17 @@ def test_pulse_actions_is_a_command_in_help_and_in_the_teams_command_list() -> N
         c for c in document["bots"][0]["commandLists"][0]["commands"] if c["title"] == "pulse"
     )
     assert "actions" in pulse["description"].split(" | ")
+
+
+async def test_forget_me_takes_the_person_off_the_actions_they_took_on(team: Team) -> None:
+    """Taking a step on is not an answer, but it is a trace of the person: forget-me removes it
+    (the action stays, owned by nobody, and nobody is asked "Done?" for it)."""
+    await staffed(team)
+    action_id, _ = offered(await team.week(GAP))
+    await click(team, marketer(0), TAKE, action_id, name="Maya")
+    assert "Maya · taken on" in await listing(team)
+    maya = team.people[marketer(0)]
+    forgotten = (await maya.says("/pulse forget-me")).card.text()
+    assert "Your name is off the 1 next step you took on." in forgotten, forgotten
+    listed = await listing(team)
+    assert "Maya" not in listed and "taken on" in listed, listed

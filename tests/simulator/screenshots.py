@@ -1,7 +1,9 @@
 """Take the README's pictures from the real demo: `python -m tests.simulator.screenshots docs`.
 
 Plays three weeks, answers this week's pulse as Maya in Slack and Teams, asks `/alignment`,
-closes the week, and saves the `/_sim` page and the last summary chart as the Teams card carried it.
+closes the week, takes the summary's next step on ("We'll try this"), and saves the `/_sim` page,
+the Slack summary on its own (score and range, how each side reads the other, the next step
+taken on) and the last summary chart as the Teams card carried it.
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ def main(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         database = f"sqlite+aiosqlite:///{scratch}/demo.db"
-        chart = asyncio.run(shoot(folder / "demo-sim.png", database))
+        chart = asyncio.run(shoot(folder / "demo-sim.png", database, folder / "demo-summary.png"))
     (folder / "demo-summary-chart.png").write_bytes(chart)
 
 
-async def shoot(picture: Path, database: str) -> bytes:
+async def shoot(picture: Path, database: str, summary: Path) -> bytes:
     """Save the page as `picture`; returns the last summary chart Teams received."""
     settings = load_settings(mode="demo", database_url=database)
     await prepare_database(settings)
@@ -62,8 +64,16 @@ async def shoot(picture: Path, database: str) -> bytes:
             await page.fill("#slack-input", "/alignment")
             await page.press("#slack-input", "Enter")
             await expect(page.locator("#slack-messages .pending")).to_have_count(0, timeout=WAIT_MS)
+            card = page.locator("#slack-messages article.message").filter(has_text="Pulse #4 in")
+            take = card.last.get_by_role("button", name="We'll try this")
+            if await take.count():
+                await take.first.click()
+                await expect(page.locator("#slack-messages")).to_contain_text(
+                    "will try this", timeout=WAIT_MS
+                )
             await page.wait_for_timeout(1500)
             await page.screenshot(path=str(picture))
+            await card.last.screenshot(path=str(summary))
             await browser.close()
         # Slack draws its chart itself (data_visualization): the picture is the Teams card's
         charts = [

@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.scale --backend sqlite --reuse --cold
 	$(BIN)/python -m benchmarks.scale --backend postgres --reuse --cold
 	$(BIN)/python -m benchmarks.validity
+	$(BIN)/python -m benchmarks.next_steps
 	$(BIN)/python -m benchmarks.report
 
 clean:

@@ -19,12 +19,13 @@ from benchmarks.stats import NO_TARGET, load_results
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "BENCHMARKS.md"
 FINDINGS = Path(__file__).parent / "findings.md"
-ORDER = ("clicks", "scale", "fanout", "validity")
+ORDER = ("clicks", "scale", "fanout", "validity", "next_steps")
 TITLES = {
     "clicks": "Vote clicks under load (and the server's memory)",
     "scale": "Scale of the data",
     "fanout": "Fan-out under Slack's rate limits",
     "validity": "Validity of the score on simulated teams (old formula beside the new)",
+    "next_steps": "Next steps on the demo's simulated teams (every summary: a step or a reason)",
 }
 
 

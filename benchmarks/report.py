@@ -42,7 +42,8 @@ def cpu_model() -> str:
 def _value(figure: dict[str, Any]) -> str:
     value, unit = figure["value"], figure["unit"]
     if unit in ("", "answers"):
-        return f"{value:,.0f} {unit}".strip()
+        # counts read whole; a share or agreement below 1 keeps its two decimals
+        return f"{value:,.0f} {unit}".strip() if value >= 1 or value == 0 else f"{value:.2f}"
     return f"{value:,.2f} {unit}" if value < 100 else f"{value:,.0f} {unit}"
 
 

@@ -73,7 +73,10 @@ async def shoot(picture: Path, database: str, summary: Path) -> bytes:
                 )
             await page.wait_for_timeout(1500)
             await page.screenshot(path=str(picture))
-            await card.last.screenshot(path=str(summary))
+            # the summary from its top: score and range, how each side reads the other, the step
+            await card.last.evaluate("m => m.parentElement.scrollTop = m.offsetTop - 8")
+            await page.wait_for_timeout(300)
+            await page.locator("section.pane.slack").screenshot(path=str(summary))
             await browser.close()
         # Slack draws its chart itself (data_visualization): the picture is the Teams card's
         charts = [

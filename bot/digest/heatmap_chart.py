@@ -164,8 +164,16 @@ def _cell(image: Image.Image, pen: ImageDraw.ImageDraw, at: tuple[int, int], cel
     box = (x, y, x + CELL_W - 1, y + CELL_H - 1)
     edge, width = (_BLACK, 2) if cell.escalated else (_WHITE, 1)
     pen.rectangle(box, fill=fill, outline=edge, width=width)
-    text = ("! " if cell.escalated else "") + cell.text
+    text = _fitted(("! " if cell.escalated else "") + cell.text)
     _text(image, (x + CELL_W // 2, y + CELL_H // 2), text, ink, at="mm")
+
+
+def _fitted(text: str) -> str:
+    """The cell's text, compacted when it would not fit its width ("Mkt −0.2 · IT −1.1" →
+    "M −0.2 IT −1.1"); the message under the picture carries every cell in full."""
+    if font(FONT_SIZE).getlength(text) <= CELL_W - 6:
+        return text
+    return text.replace("Mkt ", "M ").replace(" · ", " ")
 
 
 def alt_text(grid: Grid, shown: int) -> str:

@@ -236,3 +236,13 @@ def test_the_perception_column_reads_a_perception_gap_once_there_is_one() -> Non
     cell = build_grid([entry("#a", [mirrored])], k=K).rows[0].cells[COL["perception"]]
     # marketing reads IT's 5.0 as 3.0 (−2.0), IT reads marketing's 5.0 as 4.0 (−1.0)
     assert cell.text == "Mkt \u22122.0 · IT \u22121.0" and cell.shade == 0.5
+
+
+def test_a_long_cell_is_compacted_to_fit_its_box_in_the_picture() -> None:
+    from bot.digest.heatmap_chart import CELL_W, FONT_SIZE, _fitted, font
+
+    long = "Mkt \u22120.2 · IT \u22121.1"
+    assert font(FONT_SIZE).getlength(long) > CELL_W - 6, "the full form is too wide"
+    short = _fitted(long)
+    assert short == "M \u22120.2 IT \u22121.1" and font(FONT_SIZE).getlength(short) <= CELL_W - 6
+    assert _fitted("IT 3.0 (\u22120.5)") == "IT 3.0 (\u22120.5)"  # what fits stays as it is

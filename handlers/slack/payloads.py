@@ -12,6 +12,7 @@ import codecs
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -74,12 +75,30 @@ def _interaction_form(raw: bytes) -> dict[str, str] | None:
         return None
 
 
+#: Deepest JSON nesting accepted from Slack: its payloads (a whole poll message with its blocks
+#: included) stay near ten levels; orjson alone accepts up to 1,024.
+MAX_DEPTH = 64
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
 def _loads(text: str) -> Any:
     """orjson: a click's payload carries the whole poll message, and this is the hot path."""
     try:
-        return orjson.loads(text)
+        value = orjson.loads(text)
     except (ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
         return None
+    return None if _too_deep(text) else value
+
+
+def _too_deep(text: str) -> bool:
+    """Nested past MAX_DEPTH, counted on the brackets alone (a regex drops everything else, so
+    the Python-level walk sees a few hundred characters). Brackets inside strings can only
+    raise the count, never hide a deep body, and our own texts stay far below the limit."""
+    brackets = _NOT_BRACKETS.sub("", text)
+    if len(brackets) <= MAX_DEPTH:
+        return False
+    return max(accumulate(map(_STEP.__getitem__, brackets))) > MAX_DEPTH
 
 
 def _check_json(text: str) -> Checked | Refused:

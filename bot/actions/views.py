@@ -96,7 +96,10 @@ def ask(text: str, *, channel_label: str, action_id: int) -> Card:
                 f"done-{action_id}",
                 (Button("Yes", DONE, value, style="primary"), Button("Not yet", NOT_YET, value)),
             ),
-            Context("Only you can answer this; the channel's `pulse actions` list shows it."),
+            Context(
+                f"Only you can answer this; the channel's `{command('pulse actions')}` list "
+                "shows it."
+            ),
         ),
     )
 

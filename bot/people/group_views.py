@@ -70,4 +70,6 @@ def no_such_group(name: str, *, hint: str) -> Card:
 
 
 def not_available() -> Card:
-    return simple("This platform has no groups BridgePulse can map; use `pulse join` instead.")
+    return simple(
+        f"This platform has no groups BridgePulse can map; use `{command('pulse join')}` instead."
+    )

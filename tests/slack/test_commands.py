@@ -134,11 +134,9 @@ async def test_alignment_explain(stack: SlackStack) -> None:
     assert "`/alignment` takes no words except `explain`" in odd.text
 
 
-async def test_alignment_shows_change_sparkline_and_imperatives(
-    stack: SlackStack, clock: FakeClock
-) -> None:
+async def two_trust_pulses(stack: SlackStack, clock: FakeClock, boss: SlackPerson) -> None:
+    """Three marketers and three IT people answer trust 5 vs 3, then 4 vs 4, in two closed pulses."""
     ws = stack.workspace
-    boss = ws.person("UBOSS")
     m, it = await team(stack, 3, 3)
     for mine, theirs in ((5, 3), (4, 4)):
         await boss.types("/pulse now")
@@ -150,6 +148,14 @@ async def test_alignment_shows_change_sparkline_and_imperatives(
         clock.advance(days=3)
         await boss.types("/pulse close")
         clock.advance(days=4)
+
+
+async def test_alignment_shows_change_sparkline_and_imperatives(
+    stack: SlackStack, clock: FakeClock
+) -> None:
+    ws = stack.workspace
+    boss = ws.person("UBOSS")
+    await two_trust_pulses(stack, clock, boss)
     score = (await boss.types("/alignment")).text
     # min(1, .5) = .5 → 50, then .75 → 75: like for like on trust, beyond chance (no spread)
     assert "75/100 (75–75) (+25 since pulse #1 (trust))" in score
@@ -297,17 +303,7 @@ async def test_a_one_channel_digest_has_no_order_and_reads_as_plain_text(
     ws, fake = stack.workspace, stack.fake
     boss = ws.person("UBOSS")
     await boss.types("/pulse setup")
-    m, it = await team(stack, 3, 3)
-    for mine, theirs in ((5, 3), (4, 4)):
-        await boss.types("/pulse now")
-        poll = ws.poll_message()
-        for person in m:
-            await person.clicks(poll, "trust", mine)
-        for person in it:
-            await person.clicks(poll, "trust", theirs)
-        clock.advance(days=3)
-        await boss.types("/pulse close")
-        clock.advance(days=4)
+    await two_trust_pulses(stack, clock, boss)
     await boss.types("/pulse digest now")
     digest = message_text(fake.direct_messages(ws.team_id, "UBOSS")[-2])
     assert "1 channel." in digest
